@@ -1,0 +1,118 @@
+"""The one backward traversal: iterative, ordered by a heap on generation.
+
+Each Function is run once, after every Function that consumes its outputs
+(higher generation first), so gradients arriving along several paths are summed
+before they are passed further back.  No recursion: a chain of a million ops
+backpropagates in constant stack depth.
+"""
+from __future__ import annotations
+
+import heapq
+from dezero import cuda
+from dezero._config import enable_backprop_var
+
+from dezero.core import Function, Variable, _data_epoch, as_variable
+
+
+def _seed(y: "Variable") -> "Variable":
+    """The starting gradient: ones of ``y``'s shape, floating point even for integer data."""
+    xp = cuda.get_array_module(y._data)
+    dtype = y._data.dtype if y._data.dtype.kind in "fc" else xp.float64
+    return Variable(xp.ones(y._data.shape, dtype=dtype))
+
+
+def _output_grads(f: "Function") -> list:
+    """The gradients of ``f``'s outputs; zeros for an output that is gone or got none."""
+    gys = []
+    for i, ref in enumerate(f.outputs):
+        y = ref()
+        gy = None if y is None else y.grad
+        if gy is None:
+            shape, dtype = f._output_meta[i] if hasattr(f, "_output_meta") else (
+                y._data.shape, y._data.dtype)
+            xp = cuda.get_array_module(f.inputs[0]._data)
+            dtype = dtype if dtype.kind in "fc" else xp.float64
+            gy = Variable(xp.zeros(shape, dtype=dtype))
+        gys.append(gy)
+    return gys
+
+
+def _check_version(f: "Function") -> None:
+    if any(x._version > f._epoch for x in f.inputs):
+        raise RuntimeError(
+            f"{type(f).__name__}: an input's data was replaced after the forward pass "
+            "(x.data = ...), so its gradient would be wrong. Recompute the forward pass "
+            "after changing the data, or change it after calling backward().")
+
+
+def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = False) -> None:
+    """Backpropagate from ``y``; see :meth:`dezero.Variable.backward`."""
+    if y.grad is None:
+        y.grad = _seed(y)
+    if y.creator is None:
+        return
+
+    heap: list = []
+    seen: set = set()
+    # Gradient objects already stored on some Variable; reused ones are copied so
+    # that two Variables never share (and in-place updates never alias) a grad.
+    owned: set = {id(y.grad)}
+    counter = 0
+
+    def push(f: "Function") -> None:
+        nonlocal counter
+        if f not in seen:
+            seen.add(f)
+            counter += 1
+            heapq.heappush(heap, (-f.generation, counter, f))
+
+    push(y.creator)
+    token = enable_backprop_var.set(create_graph)
+    try:
+        while heap:
+            f = heapq.heappop(heap)[2]
+            if _data_epoch[0] != f._epoch:
+                _check_version(f)
+            gys = _output_grads(f)
+            gxs = f.backward(*gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            inputs = f.inputs
+            if len(gxs) > len(inputs):
+                raise ValueError(
+                    f"{type(f).__name__}.backward returned {len(gxs)} gradients "
+                    f"for {len(inputs)} inputs")
+            for i, (x, gx) in enumerate(zip(inputs, gxs)):
+                if gx is None:
+                    continue
+                if not isinstance(gx, Variable):
+                    gx = as_variable(gx)
+                if gx._data.shape != x._data.shape:
+                    raise ValueError(
+                        f"{type(f).__name__}.backward returned a gradient of shape "
+                        f"{gx._data.shape} for input {i} of shape {x._data.shape}; a "
+                        "backward must return one gradient per input, shaped like it "
+                        "(reduce broadcast gradients with sum_to)")
+                if x.grad is None:
+                    if id(gx) in owned:
+                        gx = _copy(gx)
+                    x.grad = gx
+                    owned.add(id(gx))
+                else:
+                    x.grad = x.grad + gx
+                    owned.add(id(x.grad))
+                if x.creator is not None:
+                    push(x.creator)
+            if not retain_grad:
+                for ref in f.outputs:
+                    out = ref()
+                    if out is not None:
+                        out.grad = None
+    finally:
+        enable_backprop_var.reset(token)
+
+
+def _copy(gx: "Variable") -> "Variable":
+    """A distinct gradient Variable equal to ``gx`` (differentiable when recording)."""
+    from dezero.functions.arithmetic import copy
+    return copy(gx)

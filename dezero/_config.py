@@ -1,0 +1,76 @@
+"""Per-context configuration: whether graphs are recorded, and train/test mode.
+
+Each setting lives in a :class:`contextvars.ContextVar`, so ``no_grad()`` in one
+thread (or asyncio task) never changes what another thread records.  The
+``Config`` class keeps the old DeZero spelling ``dezero.Config.enable_backprop``
+readable and assignable; assignment sets the value for the current context only.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import Any, Iterator
+
+# Read directly by the hot path in ``core.Function.__call__``.
+enable_backprop_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "dezero.enable_backprop", default=True)
+train_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "dezero.train", default=True)
+
+_SETTINGS: dict[str, contextvars.ContextVar] = {
+    "enable_backprop": enable_backprop_var,
+    "train": train_var,
+}
+
+
+def _setting(name: str) -> contextvars.ContextVar:
+    try:
+        return _SETTINGS[name]
+    except KeyError:
+        known = ", ".join(sorted(_SETTINGS))
+        raise AttributeError(
+            f"dezero.Config has no setting {name!r}; known settings: {known}") from None
+
+
+class _ConfigMeta(type):
+    """Turns class attribute access on ``Config`` into context-variable reads."""
+
+    def __getattr__(cls, name: str) -> Any:
+        return _setting(name).get()
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        _setting(name).set(value)
+
+
+class Config(metaclass=_ConfigMeta):
+    """Settings of the current context: ``Config.enable_backprop``, ``Config.train``.
+
+    Reading gives the value in force for this thread/context; assigning changes
+    it for this context only.  Prefer the scoped forms :func:`using_config`,
+    :func:`no_grad` and :func:`test_mode`.
+    """
+
+
+@contextlib.contextmanager
+def using_config(name: str, value: Any) -> Iterator[None]:
+    """Set the setting ``name`` to ``value`` inside a ``with`` block, in this context only."""
+    var = _setting(name)
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
+def no_grad() -> contextlib.AbstractContextManager:
+    """Context manager that stops graph recording (``enable_backprop=False``)."""
+    return using_config("enable_backprop", False)
+
+
+def test_mode() -> contextlib.AbstractContextManager:
+    """Context manager that switches layers such as dropout to test behaviour (``train=False``)."""
+    return using_config("train", False)
+
+
+# pytest would otherwise try to collect ``test_mode`` when a test module imports it.
+test_mode.__test__ = False  # type: ignore[attr-defined]

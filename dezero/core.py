@@ -1,0 +1,330 @@
+"""The define-by-run graph: :class:`Variable`, :class:`Parameter` and :class:`Function`.
+
+A Function call records itself as the ``creator`` of its outputs.  A Function
+holds its inputs strongly and its outputs by weak reference, so dropping the
+last output of a computation frees the whole graph behind it.  The backward
+traversal itself lives in :mod:`dezero._backprop`.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Sequence
+
+import numpy as np
+
+from dezero import cuda
+from dezero._config import enable_backprop_var
+
+try:  # the array types a Variable may hold
+    _ARRAY_TYPES: tuple[type, ...] = (np.ndarray, cuda.cp.ndarray)  # type: ignore[union-attr]
+except AttributeError:
+    _ARRAY_TYPES = (np.ndarray,)
+
+
+# Counts replacements of Variable.data.  A Function remembers the count at its
+# forward pass; backward checks its inputs only when the count has moved since.
+_data_epoch = [0]
+
+
+def _check_array(data: Any, who: str) -> Any:
+    """Return ``data`` as an accepted array, or raise a TypeError that says what to pass."""
+    if isinstance(data, _ARRAY_TYPES):
+        if data.dtype.kind in "OSUV":
+            raise TypeError(
+                f"{who}: arrays of dtype {data.dtype} cannot be differentiated; "
+                "pass a numeric (float, int or bool) array")
+        return data
+    if isinstance(data, np.generic) and data.dtype.kind in "biufc":
+        return np.asarray(data)  # a NumPy scalar becomes the equivalent 0-d array
+    raise TypeError(
+        f"{who}: data must be a numpy.ndarray (or cupy.ndarray) or None, "
+        f"got {type(data).__name__}; wrap it first, e.g. Variable(np.array(...))")
+
+
+def as_array(x: Any, array_module: Any = np) -> Any:
+    """Return ``x`` as an array: scalars become 0-d arrays, arrays pass through."""
+    if np.isscalar(x):
+        return array_module.array(x)
+    return x
+
+
+def as_variable(obj: Any) -> "Variable":
+    """Return ``obj`` if it is a Variable, else wrap it (an array or scalar) in one."""
+    if isinstance(obj, Variable):
+        return obj
+    return Variable(as_array(obj))
+
+
+def _constant_like(value: Any, like: "Variable") -> "Variable":
+    """Wrap a Python/NumPy scalar or array used beside ``like`` as a constant Variable.
+
+    A Python scalar takes the dtype NumPy's promotion gives it next to ``like``
+    (weak scalars), so ``float32 * 2.0`` stays float32.
+    """
+    if isinstance(value, Variable):
+        return value
+    data = like._data
+    if isinstance(value, _ARRAY_TYPES):
+        return Variable(value)
+    xp = cuda.get_array_module(data)
+    if isinstance(value, (bool, int, float, complex)):
+        return Variable(xp.asarray(value, dtype=np.result_type(data.dtype, value)))
+    return Variable(_check_array(value if isinstance(value, np.generic) else np.asarray(value),
+                                 "dezero: operand"))
+
+
+class Variable:
+    """A node of the graph holding an array, its gradient and the Function that made it."""
+
+    __slots__ = ("_data", "name", "grad", "creator", "generation", "_version", "__weakref__",
+                 "__dict__")
+    # NumPy defers to our reflected operators (``ndarray + Variable`` -> Variable).
+    __array_priority__ = 200
+
+    def __init__(self, data: Any, name: str | None = None) -> None:
+        if data is not None:
+            data = _check_array(data, "Variable")
+        self._data = data
+        self.name = name
+        self.grad: Variable | None = None
+        self.creator: Function | None = None
+        self.generation = 0
+        self._version = 0
+
+    # -- data and its version -------------------------------------------------
+    @property
+    def data(self) -> Any:
+        """The array this Variable holds (``None`` for an empty Variable)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        # Graphs record each input's version; replacing data after a forward
+        # pass is detected when that graph is backpropagated.
+        self._data = None if value is None else _check_array(value, "Variable.data")
+        _data_epoch[0] += 1
+        self._version = _data_epoch[0]
+
+    # -- array-like properties ------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the data."""
+        return self._data.shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions of the data."""
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements of the data."""
+        return self._data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        """dtype of the data."""
+        return self._data.dtype
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        if self._data is None:
+            return "variable(None)"
+        body = str(self._data).replace("\n", "\n" + " " * 9)
+        return f"variable({body})"
+
+    # -- graph ----------------------------------------------------------------
+    def set_creator(self, func: "Function") -> None:
+        """Record ``func`` as the Function that produced this Variable."""
+        self.creator = func
+        self.generation = func.generation + 1
+
+    def cleargrad(self) -> None:
+        """Forget the gradient (set ``grad`` to ``None``)."""
+        self.grad = None
+
+    def unchain(self) -> None:
+        """Cut this Variable from the Function that created it."""
+        self.creator = None
+
+    def unchain_backward(self) -> None:
+        """Cut every creator link in the graph behind this Variable (iteratively)."""
+        stack = [self.creator] if self.creator is not None else []
+        seen = set()
+        while stack:
+            f = stack.pop()
+            for x in f.inputs:
+                creator = x.creator
+                if creator is not None:
+                    x.unchain()
+                    if creator not in seen:
+                        seen.add(creator)
+                        stack.append(creator)
+
+    def backward(self, retain_grad: bool = False, create_graph: bool = False) -> None:
+        """Backpropagate from this Variable, accumulating ``grad`` on every Variable behind it.
+
+        The seed gradient is ``grad`` if set, else ones (floating point even for
+        integer data).  ``retain_grad`` keeps the gradients of intermediate
+        Variables; ``create_graph`` records the backward computation itself so
+        the gradients can be differentiated again.
+        """
+        _backprop.backward(self, retain_grad=retain_grad, create_graph=create_graph)
+
+    # -- array methods (differentiable) ---------------------------------------
+    def reshape(self, *shape: Any) -> "Variable":
+        """``F.reshape``: accepts a tuple, a list or unpacked ints."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return _shape.reshape(self, tuple(shape))
+
+    def transpose(self, *axes: Any) -> "Variable":
+        """``F.transpose``: no axes (reverse), ``None``, a tuple, a list or unpacked ints."""
+        if len(axes) == 0:
+            axes = None
+        elif len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return _shape.transpose(self, axes)
+
+    @property
+    def T(self) -> "Variable":
+        """Transpose with the axes reversed."""
+        return _shape.transpose(self, None)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> "Variable":
+        """``F.sum`` over ``axis`` (None, an int or a tuple)."""
+        return _reduction.sum(self, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> "Variable":
+        """``F.max`` over ``axis``."""
+        return _reduction.max(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> "Variable":
+        """``F.min`` over ``axis``."""
+        return _reduction.min(self, axis, keepdims)
+
+    def matmul(self, other: Any) -> "Variable":
+        """``F.matmul(self, other)``."""
+        return _linalg.matmul(self, other)
+
+    dot = matmul
+
+    def to_cpu(self) -> None:
+        """Move the data to host memory (NumPy)."""
+        if self._data is not None:
+            self._data = cuda.as_numpy(self._data)
+
+    def to_gpu(self) -> None:
+        """Move the data to GPU memory (CuPy)."""
+        if self._data is not None:
+            self._data = cuda.as_cupy(self._data)
+
+    # -- operators: defined here, computed by dezero.functions.arithmetic -----
+    def __add__(self, other: Any) -> "Variable":
+        return _arith.add(self, other)
+
+    def __radd__(self, other: Any) -> "Variable":
+        return _arith.add(self, other)
+
+    def __sub__(self, other: Any) -> "Variable":
+        return _arith.sub(self, other)
+
+    def __rsub__(self, other: Any) -> "Variable":
+        return _arith.rsub(self, other)
+
+    def __mul__(self, other: Any) -> "Variable":
+        return _arith.mul(self, other)
+
+    def __rmul__(self, other: Any) -> "Variable":
+        return _arith.mul(self, other)
+
+    def __truediv__(self, other: Any) -> "Variable":
+        return _arith.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> "Variable":
+        return _arith.rdiv(self, other)
+
+    def __neg__(self) -> "Variable":
+        return _arith.neg(self)
+
+    def __pos__(self) -> "Variable":
+        return self
+
+    def __pow__(self, other: Any) -> "Variable":
+        return _arith.pow(self, other)
+
+    def __rpow__(self, other: Any) -> "Variable":
+        return _arith.rpow(self, other)
+
+    def __matmul__(self, other: Any) -> "Variable":
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> "Variable":
+        return _linalg.matmul(other, self)
+
+    def __getitem__(self, slices: Any) -> "Variable":
+        return _shape.get_item(self, slices)
+
+
+class Parameter(Variable):
+    """A Variable that a :class:`~dezero.layers.Layer` trains."""
+
+    __slots__ = ()
+
+
+class Function:
+    """Base class of every differentiable operation.
+
+    Subclasses implement ``forward(*xs)`` on arrays (returning an array or a
+    tuple of arrays) and ``backward(*gys)`` on Variables (returning one Variable
+    per input, ``None`` for an input that gets no gradient).  Because backward
+    is itself built from Functions, every op can be differentiated again.
+    """
+
+    # inputs/outputs/generation are set only when the call is recorded.
+    inputs: tuple[Variable, ...]
+    outputs: list[weakref.ref]
+    generation: int
+
+    def __call__(self, *inputs: Any) -> Any:
+        inputs = [x if isinstance(x, Variable) else as_variable(x) for x in inputs]
+        xs = [x._data for x in inputs]
+        try:
+            ys = self.forward(*xs)
+        except ValueError as e:
+            shapes = ", ".join(str(getattr(x, "shape", "?")) for x in xs)
+            raise ValueError(f"{type(self).__name__}: {e} (input shapes: {shapes})") from e
+        if not isinstance(ys, tuple):
+            ys = (ys,)
+        outputs = [Variable(y if isinstance(y, _ARRAY_TYPES) else as_array(y)) for y in ys]
+
+        if enable_backprop_var.get():
+            self.generation = max([x.generation for x in inputs])
+            for y in outputs:
+                y.creator = self
+                y.generation = self.generation + 1
+            self.inputs = tuple(inputs)
+            self.outputs = [weakref.ref(y) for y in outputs]
+            self._epoch = _data_epoch[0]
+            if len(outputs) > 1:
+                # Kept so that an output dropped by the caller gets a zero gradient.
+                self._output_meta = [(y._data.shape, y._data.dtype) for y in outputs]
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    def forward(self, *xs: Any) -> Any:
+        """Compute the outputs from input arrays."""
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, *gys: Variable) -> Any:
+        """Compute input gradients (Variables) from output gradients (Variables)."""
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+
+# Imported last: these modules define Functions and so import this one.
+from dezero import _backprop  # noqa: E402
+from dezero.functions import arithmetic as _arith  # noqa: E402
+from dezero.functions import linalg as _linalg  # noqa: E402
+from dezero.functions import reduction as _reduction  # noqa: E402
+from dezero.functions import shape as _shape  # noqa: E402

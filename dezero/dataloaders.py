@@ -1,0 +1,1 @@
+"""dezero.dataloaders (being written)."""

@@ -1,0 +1,1 @@
+"""dezero.datasets (being written)."""

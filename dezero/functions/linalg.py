@@ -1,0 +1,89 @@
+"""Linear algebra: matmul (like ``np.matmul``: vectors, matrices, batched N-d) and linear."""
+from __future__ import annotations
+
+from typing import Any
+
+from dezero.core import Function, Variable, as_variable
+from dezero.functions.shape import reshape, sum_to, transpose
+
+
+def _swap_last(x: Variable) -> Variable:
+    """x with its last two axes swapped (a batched matrix transpose)."""
+    axes = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    return transpose(x, axes)
+
+
+class MatMul(Function):
+    def forward(self, x, W):
+        return x @ W
+
+    def backward(self, gy):
+        x, W = self.inputs
+        # Treat vectors as 1×k / k×1 matrices, as np.matmul does, then undo it.
+        xm = x if x.ndim > 1 else reshape(x, (1,) + x.shape)
+        Wm = W if W.ndim > 1 else reshape(W, W.shape + (1,))
+        gy_shape = gy.shape
+        if x.ndim == 1:
+            gy_shape = gy_shape[:-1] + (1,) + gy_shape[-1:] if W.ndim > 1 else gy_shape + (1,)
+        if W.ndim == 1:
+            gy_shape = gy_shape + (1,)
+        gym = reshape(gy, gy_shape)
+        gx = sum_to(matmul(gym, _swap_last(Wm)), xm.shape)
+        gW = sum_to(matmul(_swap_last(xm), gym), Wm.shape)
+        return reshape(gx, x.shape), reshape(gW, W.shape)
+
+
+class Linear(Function):
+    """y = x @ W + b for x of shape (..., in), W (in, out), b (out,) or absent."""
+
+    def forward(self, x, W, b=None):
+        y = x @ W
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        x, W = self.inputs[:2]
+        gx = matmul(gy, W.T)
+        x2 = reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
+        gy2 = reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
+        gW = matmul(x2.T, gy2)
+        if len(self.inputs) == 2:
+            return gx, gW
+        gb = sum_to(gy, self.inputs[2].shape)
+        return gx, gW, gb
+
+
+def _check_matmul(who: str, x: Any, W: Any) -> None:
+    if x.ndim == 0 or W.ndim == 0:
+        raise ValueError(f"{who}: inputs must have at least one dimension, "
+                         f"got shapes {tuple(x.shape)} and {tuple(W.shape)}")
+    k_x = x.shape[-1]
+    k_w = W.shape[-2] if W.ndim > 1 else W.shape[0]
+    if k_x != k_w:
+        raise ValueError(
+            f"{who}: shapes {tuple(x.shape)} and {tuple(W.shape)} are not aligned: "
+            f"the last axis of the first ({k_x}) must equal the "
+            f"{'second-to-last' if W.ndim > 1 else 'only'} axis of the second ({k_w})")
+
+
+def matmul(x: Any, W: Any) -> Variable:
+    """y = x @ W (matrix product; vectors and batched stacks as in np.matmul)."""
+    x, W = as_variable(x), as_variable(W)
+    _check_matmul("matmul", x, W)
+    return MatMul()(x, W)
+
+
+def linear(x: Any, W: Any, b: Any = None) -> Variable:
+    """y = x @ W + b (the affine map of a fully connected layer; b optional)."""
+    x, W = as_variable(x), as_variable(W)
+    if W.ndim != 2:
+        raise ValueError(f"linear: W must be 2-d (in, out), got shape {tuple(W.shape)}")
+    _check_matmul("linear", x, W)
+    if b is None:
+        return Linear()(x, W)
+    b = as_variable(b)
+    if b.shape not in ((W.shape[1],), (1, W.shape[1])):
+        raise ValueError(f"linear: b must have shape ({W.shape[1]},) to match W "
+                         f"{tuple(W.shape)}, got {tuple(b.shape)}")
+    return Linear()(x, W, b)

@@ -1,0 +1,1 @@
+"""dezero.functions_conv (being written)."""

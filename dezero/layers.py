@@ -1,0 +1,1 @@
+"""dezero.layers (being written)."""

@@ -1,0 +1,1 @@
+"""dezero.models (being written)."""

@@ -1,0 +1,1 @@
+"""dezero.optimizers (being written)."""

@@ -1,0 +1,1 @@
+"""dezero.transforms (being written)."""

@@ -1,0 +1,1 @@
+"""Computation graphs as DOT text and pictures (being written)."""

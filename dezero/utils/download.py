@@ -1,0 +1,1 @@
+"""Downloads into the cache ~/.dezero (being written)."""
