@@ -87,3 +87,6 @@ def linear(x: Any, W: Any, b: Any = None) -> Variable:
         raise ValueError(f"linear: b must have shape ({W.shape[1]},) to match W "
                          f"{tuple(W.shape)}, got {tuple(b.shape)}")
     return Linear()(x, W, b)
+
+
+linear_simple = linear

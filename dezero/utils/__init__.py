@@ -2,3 +2,4 @@
 from dezero.utils.arrays import (array_allclose, array_equal, get_conv_outsize,
                                  get_deconv_outsize, logsumexp, max_backward_shape, pair,
                                  reshape_sum_backward, sum_to)
+from dezero.gradcheck import gradient_check, numerical_grad

@@ -1,0 +1,20 @@
+"""OpSpecs for dezero.functions.arithmetic (+ - * / ** negation)."""
+import numpy as np
+from opinfo import BINARY, OpSpec
+
+import dezero.functions as F
+
+SPECS = [
+    OpSpec("add", F.add, np.add, BINARY),
+    OpSpec("sub", F.sub, np.subtract, BINARY),
+    OpSpec("rsub", F.rsub, lambda a, b: b - a, BINARY),
+    OpSpec("mul", F.mul, np.multiply, BINARY),
+    OpSpec("div", F.div, np.divide, BINARY, domain=(0.5, 2.0)),
+    OpSpec("rdiv", F.rdiv, lambda a, b: b / a, BINARY, domain=(0.5, 2.0)),
+    OpSpec("neg", F.neg, np.negative),
+    OpSpec("copy", F.copy, np.copy),
+    OpSpec("pow", lambda x: F.pow(x, 3), lambda x: x ** 3, label="pow-const"),
+    OpSpec("pow", lambda x: F.pow(x, 0.5), np.sqrt, domain=(0.5, 2.0), label="pow-sqrt"),
+    OpSpec("pow", F.pow, np.power, BINARY, domain=(0.5, 2.0), label="pow-var"),
+    OpSpec("rpow", lambda x: F.rpow(x, 2.0), lambda x: 2.0 ** x),
+]

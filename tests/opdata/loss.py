@@ -1,0 +1,52 @@
+"""OpSpecs for dezero.functions.loss."""
+import numpy as np
+from opinfo import OpSpec
+
+import dezero.functions as F
+
+
+def _logits_labels(rng, shapes):
+    (n, c), _ = shapes
+    return [rng.uniform(-2, 2, size=(n, c)), rng.integers(0, c, size=n)]
+
+
+def _logits_targets(rng, shapes):
+    s, _ = shapes
+    return [rng.uniform(-3, 3, size=s), rng.integers(0, 2, size=s).astype(np.float64)]
+
+
+def _probs_targets(rng, shapes):
+    s, _ = shapes
+    return [rng.uniform(0.1, 0.9, size=s), rng.integers(0, 2, size=s).astype(np.float64)]
+
+
+def _softmax_ce(x, t):
+    logp = x - np.log(np.exp(x).sum(1, keepdims=True))
+    return -logp[np.arange(len(t)), t].mean()
+
+
+def _sigmoid_ce(x, t):
+    p = 1 / (1 + np.exp(-x))
+    return -(t * np.log(p) + (1 - t) * np.log(1 - p)).sum() / len(x)
+
+
+def _bce(p, t):
+    return -(t * np.log(p) + (1 - t) * np.log(1 - p)).sum() / len(p)
+
+
+def _accuracy(y, t):
+    return (y.argmax(1) == t).mean()
+
+
+SPECS = [
+    OpSpec("mean_squared_error", F.mean_squared_error,
+           lambda a, b: ((a - b) ** 2).sum() / len(a - b),
+           [((4, 3), (4, 3)), ((4, 3), (3,)), ((4, 1), (1, 3)), ((5,), (5,))]),
+    OpSpec("softmax_cross_entropy", F.softmax_cross_entropy, _softmax_ce,
+           [((4, 3), (4,)), ((1, 5), (1,))], make=_logits_labels),
+    OpSpec("sigmoid_cross_entropy", F.sigmoid_cross_entropy, _sigmoid_ce,
+           [((4, 3), (4, 3)), ((5,), (5,))], make=_logits_targets),
+    OpSpec("binary_cross_entropy", F.binary_cross_entropy, _bce,
+           [((4, 3), (4, 3)), ((5,), (5,))], make=_probs_targets),
+    OpSpec("accuracy", F.accuracy, _accuracy, [((6, 3), (6,))], make=_logits_labels, order=0),
+]

@@ -1,0 +1,238 @@
+"""The graph engine: traversal order, accumulation, memory, higher order, config."""
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import dezero
+import dezero.functions as F
+from dezero import Function, Variable
+
+
+def test_diamond_graph_runs_each_function_once():
+    x = Variable(np.array(2.0))
+    a = x ** 2
+    y = a ** 2 + a ** 2          # y = 2x⁴
+    y.backward()
+    assert x.grad.data == pytest.approx(8 * 2.0 ** 3)
+
+
+@pytest.mark.parametrize("expr, factor", [(lambda x: x + x, 2.0), (lambda x: x + x + x, 3.0),
+                                          (lambda x: x * x, None)])
+def test_same_variable_used_twice_accumulates(expr, factor):
+    x = Variable(np.array(3.0))
+    expr(x).backward()
+    expected = factor if factor is not None else 2 * 3.0
+    assert x.grad.data == pytest.approx(expected)
+
+
+def test_repeated_backward_accumulates_until_cleargrad():
+    x = Variable(np.array(3.0))
+    y = x + x
+    y.backward()
+    y = x + x
+    y.backward()
+    assert x.grad.data == 4.0
+    x.cleargrad()
+    (x + x).backward()
+    assert x.grad.data == 2.0
+
+
+def test_intermediate_gradients_freed_unless_retained():
+    x = Variable(np.array(1.0))
+    a = F.sin(x)
+    y = a * 2
+    y.backward()
+    assert a.grad is None and y.grad is None and x.grad is not None
+    x.cleargrad()
+    y = F.sin(x) * 2
+    a = y.creator.inputs[0]
+    y.backward(retain_grad=True)
+    assert a.grad.data == 2.0 and y.grad.data == 1.0
+
+
+def test_gradients_are_never_shared_between_variables():
+    a, b = Variable(np.ones(3)), Variable(np.ones(3))
+    y = a + b
+    y.backward(retain_grad=True)
+    assert a.grad is not b.grad and a.grad is not y.grad
+    a.grad.data *= 10          # an in-place gradient clip must not touch b
+    assert np.all(b.grad.data == 1)
+
+
+def test_newton_method_with_second_derivative_reaches_one():
+    x = Variable(np.array(2.0))
+    for i in range(10):
+        y = x ** 4 - 2 * x ** 2
+        x.cleargrad()
+        y.backward(create_graph=True)
+        gx = x.grad
+        x.cleargrad()
+        gx.backward()
+        x.data = x.data - gx.data / x.grad.data
+        if abs(x.data - 1.0) < 1e-10:
+            break
+    assert i < 9 and x.data == pytest.approx(1.0)
+
+
+def _nth_derivative(f, x0, n):
+    x = Variable(np.array(x0))
+    y = f(x)
+    y.backward(create_graph=True)
+    for _ in range(n - 1):
+        gx = x.grad
+        x.cleargrad()
+        gx.backward(create_graph=True)
+    return float(x.grad.data)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_nth_derivative_of_sin(n):
+    x0 = 0.7
+    expected = [np.cos, lambda v: -np.sin(v), lambda v: -np.cos(v), np.sin][(n - 1) % 4](x0)
+    assert _nth_derivative(F.sin, x0, n) == pytest.approx(expected, rel=1e-12)
+
+
+def test_nth_derivatives_of_tanh():
+    x0 = 0.5
+    t = np.tanh(x0)
+    s = 1 - t * t
+    expected = [s, -2 * t * s, s * (6 * t * t - 2), -8 * t * s * (3 * t * t - 2)]
+    got = [_nth_derivative(F.tanh, x0, n) for n in range(1, 5)]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_graph_freed_when_output_dropped():
+    x = Variable(np.ones(3))
+    y = F.sin(x * 2)
+    creator = weakref.ref(y.creator)
+    middle = weakref.ref(y.creator.inputs[0])
+    del y
+    gc.collect()
+    assert creator() is None and middle() is None
+
+
+def test_graph_freed_by_reference_counting_alone():
+    gc.disable()
+    try:
+        x = Variable(np.ones(3))
+        y = F.exp(F.sin(x) + 1)
+        refs = [weakref.ref(y.creator), weakref.ref(y.creator.inputs[0])]
+        del y
+        assert all(r() is None for r in refs)   # no reference cycles
+    finally:
+        gc.enable()
+
+
+def test_long_chain_backpropagates_without_recursion():
+    x = Variable(np.array(1.0))
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad.data == 1.0
+    y.unchain_backward()
+    del y       # freeing a deep graph must not overflow the C stack either
+
+
+def test_unused_output_of_multi_output_function_gets_zero_gradient():
+    class Split(Function):
+        def forward(self, x):
+            return x[:2].copy(), x[2:].copy()
+
+        def backward(self, g0, g1):
+            return Variable(np.concatenate([g0.data, g1.data]))
+
+    x = Variable(np.arange(5.0))
+    first, second = Split()(x)
+    del second
+    gc.collect()
+    (first * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3, 3, 0, 0, 0])
+
+
+def test_wrongly_shaped_gradient_names_the_function():
+    class Bad(Function):
+        def forward(self, x):
+            return x.sum()
+
+        def backward(self, gy):
+            return gy
+
+    x = Variable(np.ones(3))
+    with pytest.raises(ValueError, match=r"Bad.backward returned a gradient of shape \(\) "
+                                         r"for input 0 of shape \(3,\)"):
+        Bad()(x).backward()
+
+
+def test_replacing_data_after_forward_is_detected():
+    x = Variable(np.array(2.0))
+    y = x * x
+    x.data = np.array(5.0)
+    with pytest.raises(RuntimeError, match=r"Mul: an input's data was replaced"):
+        y.backward()
+    y = x * x                  # a fresh graph after the change is fine
+    y.backward()
+    assert x.grad.data == 10.0
+
+
+def test_integer_inputs_get_floating_gradients():
+    x = Variable(np.array([1, 2, 3]))
+    y = F.sum(x * 2)
+    y.backward()
+    assert y.dtype.kind == "i" and x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 2.0])
+
+
+def test_no_grad_records_nothing_and_config_is_readable():
+    x = Variable(np.array(1.0))
+    assert dezero.Config.enable_backprop is True
+    with dezero.no_grad():
+        assert dezero.Config.enable_backprop is False
+        y = x * 2
+    assert y.creator is None and dezero.Config.enable_backprop is True
+    with dezero.test_mode():
+        assert dezero.Config.train is False
+    with pytest.raises(AttributeError, match="no setting 'colour'"):
+        with dezero.using_config("colour", 1):
+            pass
+
+
+def test_no_grad_in_one_thread_does_not_affect_another():
+    inside, done = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with dezero.no_grad():
+            inside.set()
+            done.wait(5)
+            seen["worker"] = (Variable(np.array(1.0)) * 2).creator is None
+
+    t = threading.Thread(target=worker)
+    t.start()
+    inside.wait(5)
+    seen["main"] = (Variable(np.array(1.0)) * 2).creator is not None
+    done.set()
+    t.join(5)
+    assert seen == {"worker": True, "main": True}
+
+
+def test_backward_of_a_leaf_sets_ones():
+    x = Variable(np.array([1.0, 2.0]))
+    x.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
+
+def test_repr_is_aligned_over_lines():
+    assert repr(Variable(np.array([[1, 2], [3, 4]]))) == "variable([[1 2]\n          [3 4]])"
+    assert repr(Variable(None)) == "variable(None)"
+
+
+def test_unchain_backward_cuts_every_link():
+    x = Variable(np.array(1.0))
+    y = F.sin(F.cos(x) * 2)
+    mid = y.creator.inputs[0]
+    y.unchain_backward()
+    assert mid.creator is None and y.creator is not None
