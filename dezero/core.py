@@ -322,6 +322,10 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
 
+def setup_variable() -> None:
+    """Kept for DeZero programs: operators are defined on Variable itself, so nothing to do."""
+
+
 # Imported last: these modules define Functions and so import this one.
 from dezero import _backprop  # noqa: E402
 from dezero.functions import arithmetic as _arith  # noqa: E402
