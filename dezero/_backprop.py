@@ -52,28 +52,21 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
     if y.creator is None:
         return
 
-    heap: list = []
-    seen: set = set()
-    # Gradient objects already stored on some Variable; reused ones are copied so
-    # that two Variables never share (and in-place updates never alias) a grad.
-    owned: set = {id(y.grad)}
-    counter = 0
-
-    def push(f: "Function") -> None:
-        nonlocal counter
-        if f not in seen:
-            seen.add(f)
-            counter += 1
-            heapq.heappush(heap, (-f.generation, counter, f))
-
-    push(y.creator)
+    # Entries are (-generation, insertion count, function): the count breaks ties
+    # so functions themselves are never compared.
+    heap: list = [(-y.creator.generation, 0, y.creator)]
+    seen: set = {y.creator}
+    counter = 1
+    heappush, heappop = heapq.heappush, heapq.heappop
     token = enable_backprop_var.set(create_graph)
     try:
         while heap:
-            f = heapq.heappop(heap)[2]
+            f = heappop(heap)[2]
             if _data_epoch[0] != f._epoch:
                 _check_version(f)
-            gys = _output_grads(f)
+            outputs = f.outputs
+            out = outputs[0]() if len(outputs) == 1 else None
+            gys = (out.grad,) if out is not None and out.grad is not None else _output_grads(f)
             gxs = f.backward(*gys)
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
@@ -82,9 +75,18 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                 raise ValueError(
                     f"{type(f).__name__}.backward returned {len(gxs)} gradients "
                     f"for {len(inputs)} inputs")
-            for i, (x, gx) in enumerate(zip(inputs, gxs)):
+            # A backward may hand the same gradient object to several inputs (Add
+            # returns gy twice) or pass an output's gradient through.  Gradients
+            # that outlive this call (on leaves, or all with retain_grad) must be
+            # distinct objects, or an in-place update of one (gradient clipping)
+            # would change another.  An intermediate's gradient is freed once
+            # its creator has run, so sharing it is harmless and saves a copy.
+            kept = gys if retain_grad else ()
+            stored: list = []
+            for i, gx in enumerate(gxs):
                 if gx is None:
                     continue
+                x = inputs[i]
                 if not isinstance(gx, Variable):
                     gx = as_variable(gx)
                 if gx._data.shape != x._data.shape:
@@ -94,17 +96,21 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                         "backward must return one gradient per input, shaped like it "
                         "(reduce broadcast gradients with sum_to)")
                 if x.grad is None:
-                    if id(gx) in owned:
-                        gx = _copy(gx)
+                    if retain_grad or x.creator is None:
+                        # ``in`` compares by identity here: Variable defines no __eq__.
+                        if gx in stored or gx in kept:
+                            gx = _copy(gx)
+                        stored.append(gx)
                     x.grad = gx
-                    owned.add(id(gx))
                 else:
                     x.grad = x.grad + gx
-                    owned.add(id(x.grad))
-                if x.creator is not None:
-                    push(x.creator)
+                creator = x.creator
+                if creator is not None and creator not in seen:
+                    seen.add(creator)
+                    counter += 1
+                    heappush(heap, (-creator.generation, counter, creator))
             if not retain_grad:
-                for ref in f.outputs:
+                for ref in outputs:
                     out = ref()
                     if out is not None:
                         out.grad = None

@@ -73,6 +73,21 @@ def _constant_like(value: Any, like: "Variable") -> "Variable":
                                  "dezero: operand"))
 
 
+def _output_variable(y: Any) -> "Variable":
+    """Wrap a forward result; NumPy scalars (from 0-d arithmetic) become 0-d arrays.
+
+    Skips ``Variable.__init__``'s validation: the array came from our own forward.
+    """
+    v = Variable.__new__(Variable)
+    v._data = y if isinstance(y, _ARRAY_TYPES) else np.asarray(y)
+    v.name = None
+    v.grad = None
+    v.creator = None
+    v.generation = 0
+    v._version = 0
+    return v
+
+
 class Variable:
     """A node of the graph holding an array, its gradient and the Function that made it."""
 
@@ -285,33 +300,59 @@ class Function:
 
     # inputs/outputs/generation are set only when the call is recorded.
     inputs: tuple[Variable, ...]
-    outputs: list[weakref.ref]
+    outputs: tuple[weakref.ref, ...]
     generation: int
 
     def __call__(self, *inputs: Any) -> Any:
-        inputs = [x if isinstance(x, Variable) else as_variable(x) for x in inputs]
-        xs = [x._data for x in inputs]
+        # The hot path of the whole library: written out for one and two inputs
+        # (list comprehensions cost a frame each on Python 3.11).
+        for x in inputs:
+            if not isinstance(x, Variable):
+                inputs = tuple([as_variable(v) for v in inputs])
+                break
+        n = len(inputs)
         try:
-            ys = self.forward(*xs)
+            if n == 1:
+                ys = self.forward(inputs[0]._data)
+            elif n == 2:
+                ys = self.forward(inputs[0]._data, inputs[1]._data)
+            else:
+                ys = self.forward(*[x._data for x in inputs])
         except ValueError as e:
-            shapes = ", ".join(str(getattr(x, "shape", "?")) for x in xs)
+            shapes = ", ".join(str(tuple(x.shape)) for x in inputs)
             raise ValueError(f"{type(self).__name__}: {e} (input shapes: {shapes})") from e
-        if not isinstance(ys, tuple):
-            ys = (ys,)
-        outputs = [Variable(y if isinstance(y, _ARRAY_TYPES) else as_array(y)) for y in ys]
 
+        if type(ys) is not tuple:
+            # _output_variable, inlined
+            y = Variable.__new__(Variable)
+            y._data = ys if isinstance(ys, _ARRAY_TYPES) else np.asarray(ys)
+            y.name = y.grad = y.creator = None
+            y.generation = y._version = 0
+            if enable_backprop_var.get():
+                generation = inputs[0].generation
+                for x in inputs:
+                    if x.generation > generation:
+                        generation = x.generation
+                self.generation = generation
+                y.creator = self
+                y.generation = generation + 1
+                self.inputs = inputs
+                self.outputs = (weakref.ref(y),)
+                self._epoch = _data_epoch[0]
+            return y
+
+        outputs = [_output_variable(y) for y in ys]
         if enable_backprop_var.get():
-            self.generation = max([x.generation for x in inputs])
+            self.generation = max(x.generation for x in inputs)
             for y in outputs:
                 y.creator = self
                 y.generation = self.generation + 1
-            self.inputs = tuple(inputs)
-            self.outputs = [weakref.ref(y) for y in outputs]
+            self.inputs = inputs
+            self.outputs = tuple(weakref.ref(y) for y in outputs)
             self._epoch = _data_epoch[0]
-            if len(outputs) > 1:
-                # Kept so that an output dropped by the caller gets a zero gradient.
-                self._output_meta = [(y._data.shape, y._data.dtype) for y in outputs]
-        return outputs if len(outputs) > 1 else outputs[0]
+            # Kept so that an output dropped by the caller gets a zero gradient.
+            self._output_meta = [(y._data.shape, y._data.dtype) for y in outputs]
+        return outputs
 
     def forward(self, *xs: Any) -> Any:
         """Compute the outputs from input arrays."""

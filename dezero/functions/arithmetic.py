@@ -2,6 +2,11 @@
 
 Each binary backward reduces its gradients to the input shapes with
 :func:`dezero.functions.shape.sum_to` (the identity when nothing was broadcast).
+
+A Python scalar operand (``x * 2.0``) is kept as a number inside a one-input
+Function (``MulConst``) rather than wrapped in a Variable: no array, no graph
+node and no gradient are made for it, which halves the cost of scalar-heavy
+code, and NumPy 2's weak scalars keep float32 data float32.
 """
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ import numpy as np
 
 from dezero.core import Function, Variable, _constant_like, as_variable
 from dezero.functions.shape import sum_to
+
+_SCALARS = (int, float)
 
 
 def _operands(x0: Any, x1: Any) -> tuple[Variable, Variable]:
@@ -27,7 +34,75 @@ class Add(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
+        if x0.shape == x1.shape:
+            return gy, gy
         return sum_to(gy, x0.shape), sum_to(gy, x1.shape)
+
+
+class AddConst(Function):
+    """``x + c`` for a Python scalar ``c`` (``x - c`` is ``x + (-c)``, exactly)."""
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x):
+        return x + self.c
+
+    def backward(self, gy):
+        return gy
+
+
+class MulConst(Function):
+    """``x * c`` for a Python scalar ``c``."""
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x):
+        return x * self.c
+
+    def backward(self, gy):
+        return MulConst(self.c)(gy)
+
+
+class DivConst(Function):
+    """``x / c`` for a Python scalar ``c``."""
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x):
+        return x / self.c
+
+    def backward(self, gy):
+        return DivConst(self.c)(gy)
+
+
+class RSubConst(Function):
+    """``c - x`` for a Python scalar ``c``."""
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x):
+        return self.c - x
+
+    def backward(self, gy):
+        return -gy
+
+
+class RDivConst(Function):
+    """``c / x`` for a Python scalar ``c``."""
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x):
+        return self.c / x
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return gy * (-self.c) / (x * x)
 
 
 class Sub(Function):
@@ -36,6 +111,8 @@ class Sub(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
+        if x0.shape == x1.shape:
+            return gy, -gy
         return sum_to(gy, x0.shape), sum_to(-gy, x1.shape)
 
 
@@ -45,6 +122,8 @@ class Mul(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
+        if x0.shape == x1.shape:
+            return gy * x1, gy * x0
         return sum_to(gy * x1, x0.shape), sum_to(gy * x0, x1.shape)
 
 
@@ -111,32 +190,52 @@ class Pow(Function):
 
 def add(x0: Any, x1: Any) -> Variable:
     """y = x0 + x1 (broadcasting)."""
-    return Add()(*_operands(x0, x1))
+    if type(x1) in _SCALARS:
+        return AddConst(x1)(x0)
+    if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
+        x0, x1 = _operands(x0, x1)
+    return Add()(x0, x1)
 
 
 def sub(x0: Any, x1: Any) -> Variable:
     """y = x0 - x1 (broadcasting)."""
-    return Sub()(*_operands(x0, x1))
+    if type(x1) in _SCALARS:
+        return AddConst(-x1)(x0)
+    if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
+        x0, x1 = _operands(x0, x1)
+    return Sub()(x0, x1)
 
 
 def rsub(x0: Any, x1: Any) -> Variable:
     """y = x1 - x0 (reflected subtraction, broadcasting)."""
+    if type(x1) in _SCALARS:
+        return RSubConst(x1)(x0)
     x0, x1 = _operands(x0, x1)
     return Sub()(x1, x0)
 
 
 def mul(x0: Any, x1: Any) -> Variable:
     """y = x0 * x1 (elementwise, broadcasting)."""
-    return Mul()(*_operands(x0, x1))
+    if type(x1) in _SCALARS:
+        return MulConst(x1)(x0)
+    if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
+        x0, x1 = _operands(x0, x1)
+    return Mul()(x0, x1)
 
 
 def div(x0: Any, x1: Any) -> Variable:
     """y = x0 / x1 (elementwise, broadcasting)."""
-    return Div()(*_operands(x0, x1))
+    if type(x1) in _SCALARS:
+        return DivConst(x1)(x0)
+    if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
+        x0, x1 = _operands(x0, x1)
+    return Div()(x0, x1)
 
 
 def rdiv(x0: Any, x1: Any) -> Variable:
     """y = x1 / x0 (reflected division, broadcasting)."""
+    if type(x1) in _SCALARS:
+        return RDivConst(x1)(x0)
     x0, x1 = _operands(x0, x1)
     return Div()(x1, x0)
 

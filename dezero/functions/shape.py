@@ -167,7 +167,8 @@ def broadcast_to(x: Any, shape: Any) -> Variable:
 
 def sum_to(x: Any, shape: Any) -> Variable:
     """y = x summed down to ``shape`` (the inverse of broadcast_to)."""
-    shape = _shape_tuple(shape)
-    if x.shape == shape:
-        return as_variable(x)
-    return SumTo(shape)(x)
+    if x.shape != shape:
+        shape = _shape_tuple(shape)
+        if x.shape != shape:
+            return SumTo(shape)(x)
+    return x if isinstance(x, Variable) else as_variable(x)

@@ -18,3 +18,14 @@ SPECS = [
     OpSpec("pow", F.pow, np.power, BINARY, domain=(0.5, 2.0), label="pow-var"),
     OpSpec("rpow", lambda x: F.rpow(x, 2.0), lambda x: 2.0 ** x),
 ]
+
+# A Python scalar operand takes the one-input *Const path (no Variable for the constant).
+SPECS += [
+    OpSpec("add", lambda x: F.add(x, 2.5), lambda x: x + 2.5, label="add-scalar"),
+    OpSpec("sub", lambda x: F.sub(x, 2), lambda x: x - 2, label="sub-scalar"),
+    OpSpec("rsub", lambda x: F.rsub(x, 2.5), lambda x: 2.5 - x, label="rsub-scalar"),
+    OpSpec("mul", lambda x: F.mul(x, -1.5), lambda x: x * -1.5, label="mul-scalar"),
+    OpSpec("div", lambda x: F.div(x, 4), lambda x: x / 4, label="div-scalar"),
+    OpSpec("rdiv", lambda x: F.rdiv(x, 3.0), lambda x: 3.0 / x, domain=(0.5, 2.0),
+           label="rdiv-scalar"),
+]
