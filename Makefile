@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,all]'
+	$(PY) -m pip install -q -e '.[test,all,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
