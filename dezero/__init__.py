@@ -5,6 +5,8 @@ from dezero.core import Function, Parameter, Variable, as_array, as_variable, se
 from dezero import cuda, functions, utils  # noqa: E402  (submodules of the public API)
 from dezero import functions_conv, layers, models, optimizers  # noqa: E402
 from dezero import dataloaders, datasets, transforms  # noqa: E402
+from dezero.dataloaders import DataLoader, SeqDataLoader  # noqa: E402
+from dezero.datasets import Dataset  # noqa: E402
 
 __version__ = "0.1.0"
 is_simple_core = False  # read by the book's steps 23-32; this package has one core

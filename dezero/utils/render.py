@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from typing import Any
 
+from dezero.utils.files import write_atomic
 from dezero.utils.dot import get_dot_graph
 
 # File extension -> MIME type of the picture.  'dot'/'gv' are DOT text: no Graphviz needed.
@@ -129,34 +129,6 @@ def _dot_failed(returncode: int, stderr: Any) -> RuntimeError:
         stderr = stderr.decode("utf-8", "replace")
     return RuntimeError(f"plot_dot_graph: Graphviz's dot failed (exit status {returncode}): "
                         f"{(stderr or '').strip()}")
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a unique temporary file in the same folder and os.replace.
-
-    Readers see the old file or the new one, never a half-written one, and two
-    writers never share a temporary name.  Missing parent folders are created.
-    """
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    try:
-        mode = os.stat(path).st_mode & 0o777  # keep an existing file's permissions
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def plot_dot_graph(output: Any, verbose: bool = True, to_file: str | os.PathLike = "graph.png",

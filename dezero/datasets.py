@@ -1,1 +1,0 @@
-"""dezero.datasets (being written)."""
