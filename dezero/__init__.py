@@ -7,6 +7,9 @@ from dezero import functions_conv, layers, models, optimizers  # noqa: E402
 from dezero import dataloaders, datasets, transforms  # noqa: E402
 from dezero.dataloaders import DataLoader, SeqDataLoader  # noqa: E402
 from dezero.datasets import Dataset  # noqa: E402
+from dezero.layers import Layer  # noqa: E402
+from dezero.models import Model  # noqa: E402
 
 __version__ = "0.1.0"
-is_simple_core = False  # read by the book's steps 23-32; this package has one core
+is_simple_core = False
+"""Always False: read by the book's steps 23-32; this package has one core."""

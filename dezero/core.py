@@ -8,7 +8,7 @@ traversal itself lives in :mod:`dezero._backprop`.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

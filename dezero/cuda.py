@@ -5,9 +5,12 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["gpu_enable", "get_array_module", "as_numpy", "as_cupy"]
+
 try:  # CuPy is an optional extra; nothing else in dezero imports it directly.
     import cupy as cp  # type: ignore[import-not-found]
     gpu_enable = True
+    """True when CuPy imported and found a CUDA driver: GPU methods (to_gpu) can be used."""
 except Exception:  # ImportError, or a CuPy that finds no CUDA driver
     cp = None
     gpu_enable = False

@@ -1,1 +1,262 @@
-"""dezero.optimizers (being written)."""
+"""Optimizers that update a Layer's Parameters from their gradients, and gradient hooks.
+
+Every update happens in place on ``param.data`` and in the parameter's own
+dtype: gradients are cast to it first, so float32 parameters never see float64
+temporaries.  Per-parameter state (momentum, squared-gradient averages) is kept
+per Parameter object and follows it to the GPU and back.  Hooks never modify a
+gradient array in place: they give the parameter a new gradient Variable, so a
+gradient shared by two parameters is never changed twice.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable
+
+from dezero import cuda
+from dezero.core import Parameter, Variable
+
+
+class Optimizer:
+    """Base class: ``setup(target)`` then ``update()`` after each backward pass.
+
+    ``update()`` collects the target's Parameters that have a gradient, runs
+    the hooks on that list (they may change or drop gradients), then calls
+    ``update_one`` on every Parameter that still has one.
+    """
+
+    def __init__(self) -> None:
+        self.target: Any = None
+        self.hooks: list[Callable[[list[Parameter]], Any]] = []
+        self._states: dict[int, tuple[Parameter, dict[str, Any]]] = {}
+
+    def setup(self, target: Any) -> "Optimizer":
+        """Attach the Layer/Model whose Parameters are updated; return self (for chaining)."""
+        if not hasattr(target, "params"):
+            raise TypeError(f"{type(self).__name__}.setup: expected a Layer or Model (something "
+                            f"with params()), got {type(target).__name__}")
+        self.target = target
+        return self
+
+    def update(self) -> None:
+        """Apply the hooks, then one update step to every Parameter that has a gradient."""
+        if self.target is None:
+            raise RuntimeError(f"{type(self).__name__}.update: no target; call "
+                               "optimizer.setup(model) first")
+        params = [p for p in self.target.params() if p.grad is not None]
+        for hook in self.hooks:
+            hook(params)
+        for param in params:
+            # A hook such as FreezeParam may have removed the gradient.
+            if param.grad is not None:
+                self.update_one(param)
+
+    def update_one(self, param: Parameter) -> None:
+        """Update one Parameter in place from its gradient (subclasses implement this)."""
+        raise NotImplementedError(f"{type(self).__name__}.update_one is not implemented")
+
+    def add_hook(self, f: Callable[[list[Parameter]], Any]) -> None:
+        """Register ``f(params)``, called before each update with the Parameters to update."""
+        self.hooks.append(f)
+
+    # -- helpers for subclasses -------------------------------------------------
+    def _grad(self, param: Parameter) -> Any:
+        """The gradient array of ``param`` in its dtype, checked against its shape."""
+        grad = param.grad.data
+        if grad.shape != param.data.shape:
+            raise ValueError(f"{type(self).__name__}: the gradient of parameter "
+                             f"{param.name or '(unnamed)'} has shape {grad.shape}, but the "
+                             f"parameter has shape {param.data.shape}")
+        return grad.astype(param.data.dtype, copy=False)
+
+    def _state(self, param: Parameter, *names: str) -> list[Any]:
+        """This parameter's state arrays ``names`` (zeros at first), on its device."""
+        entry = self._states.get(id(param))
+        if entry is None or entry[0] is not param:
+            # The Parameter is stored with its state: its id cannot be reused meanwhile.
+            entry = (param, {})
+            self._states[id(param)] = entry
+        state = entry[1]
+        xp = cuda.get_array_module(param.data)
+        out = []
+        for name in names:
+            s = state.get(name)
+            if s is None or s.shape != param.data.shape:
+                s = state[name] = xp.zeros_like(param.data)
+            elif cuda.get_array_module(s) is not xp:
+                s = state[name] = cuda.as_numpy(s) if xp is not cuda.cp else cuda.as_cupy(s)
+            out.append(s)
+        return out
+
+
+# -- hooks ---------------------------------------------------------------------
+class WeightDecay:
+    """L2 regularisation hook: grad ← grad + rate · param."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+
+    def __call__(self, params: Iterable[Parameter]) -> None:
+        for param in params:
+            if param.grad is not None:
+                param.grad = Variable(param.grad.data + self.rate * param.data)
+
+
+class ClipGrad:
+    """Hook rescaling all gradients together so their global L2 norm is at most ``max_norm``."""
+
+    def __init__(self, max_norm: float) -> None:
+        self.max_norm = max_norm
+
+    def __call__(self, params: Iterable[Parameter]) -> None:
+        params = [p for p in params if p.grad is not None]
+        total = math.sqrt(sum(float((p.grad.data.astype(float) ** 2).sum()) for p in params))
+        rate = self.max_norm / (total + 1e-6)
+        if rate < 1:
+            for param in params:
+                param.grad = Variable(param.grad.data * param.grad.data.dtype.type(rate))
+
+
+class FreezeParam:
+    """Hook that drops the gradients of the given Parameters or Layers (they stay fixed)."""
+
+    def __init__(self, *layers: Any) -> None:
+        self.freeze_params: list[Parameter] = []
+        for layer in layers:
+            if isinstance(layer, Parameter):
+                self.freeze_params.append(layer)
+            else:
+                self.freeze_params.extend(layer.params())
+
+    def __call__(self, params: Iterable[Parameter]) -> None:
+        for param in self.freeze_params:
+            param.grad = None
+
+
+# -- optimizers ----------------------------------------------------------------
+class SGD(Optimizer):
+    """Stochastic gradient descent: param ← param − lr · grad."""
+
+    def __init__(self, lr: float = 0.01) -> None:
+        super().__init__()
+        self.lr = lr
+
+    def update_one(self, param: Parameter) -> None:
+        """param ← param − lr · grad."""
+        param.data -= self.lr * self._grad(param)
+
+
+class MomentumSGD(Optimizer):
+    """SGD with momentum: v ← momentum · v − lr · grad; param ← param + v."""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
+        super().__init__()
+        self.lr = lr
+        self.momentum = momentum
+
+    def update_one(self, param: Parameter) -> None:
+        """One momentum step on ``param``."""
+        (v,) = self._state(param, "v")
+        v *= self.momentum
+        v -= self.lr * self._grad(param)
+        param.data += v
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: h ← h + grad²; param ← param − lr · grad / (√h + eps)."""
+
+    def __init__(self, lr: float = 0.001, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.lr = lr
+        self.eps = eps
+
+    def update_one(self, param: Parameter) -> None:
+        """One AdaGrad step on ``param``."""
+        xp = cuda.get_array_module(param.data)
+        grad = self._grad(param)
+        (h,) = self._state(param, "h")
+        h += grad * grad
+        param.data -= self.lr * grad / (xp.sqrt(h) + self.eps)
+
+
+class AdaDelta(Optimizer):
+    """AdaDelta (Zeiler 2012): step = √((E[dx²] + eps) / (E[g²] + eps)) · grad, decay ``rho``."""
+
+    def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.rho = rho
+        self.eps = eps
+
+    def update_one(self, param: Parameter) -> None:
+        """One AdaDelta step on ``param``."""
+        xp = cuda.get_array_module(param.data)
+        grad = self._grad(param)
+        msg, msdx = self._state(param, "msg", "msdx")
+        rho, eps = self.rho, self.eps
+        msg *= rho
+        msg += (1 - rho) * grad * grad
+        dx = xp.sqrt((msdx + eps) / (msg + eps)) * grad
+        msdx *= rho
+        msdx += (1 - rho) * dx * dx
+        param.data -= dx
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba): bias-corrected first/second moment estimates of the gradient.
+
+    m ← m + (1 − β1)(g − m); v ← v + (1 − β2)(g² − v);
+    param ← param − lr · m / (√v + eps), with lr = α · √(1 − β2ᵗ) / (1 − β1ᵗ).
+    ``t`` counts calls of :meth:`update`.
+    """
+
+    def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8) -> None:
+        super().__init__()
+        self.t = 0
+        self.alpha = alpha
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Count the step (``t += 1``), then update as :meth:`Optimizer.update`."""
+        self.t += 1
+        super().update(*args, **kwargs)
+
+    @property
+    def lr(self) -> float:
+        """The bias-corrected step size at step ``t``: α · √(1 − β2ᵗ) / (1 − β1ᵗ)."""
+        if self.t < 1:
+            raise RuntimeError(f"{type(self).__name__}.lr is defined from step 1 on (t = "
+                               f"{self.t}); call update(), which counts steps, rather than "
+                               "update_one() directly")
+        fix1 = 1.0 - math.pow(self.beta1, self.t)
+        fix2 = 1.0 - math.pow(self.beta2, self.t)
+        return self.alpha * math.sqrt(fix2) / fix1
+
+    def update_one(self, param: Parameter) -> None:
+        """One Adam step on ``param``."""
+        xp = cuda.get_array_module(param.data)
+        grad = self._grad(param)
+        m, v = self._state(param, "m", "v")
+        m += (1 - self.beta1) * (grad - m)
+        v += (1 - self.beta2) * (grad * grad - v)
+        param.data -= self.lr * m / (xp.sqrt(v) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): param ← param · (1 − α · wd), then Adam.
+
+    Unlike :class:`WeightDecay` with Adam, the decay is not rescaled by the
+    adaptive denominator.
+    """
+
+    def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.01) -> None:
+        super().__init__(alpha, beta1, beta2, eps)
+        self.weight_decay = weight_decay
+
+    def update_one(self, param: Parameter) -> None:
+        """Decay ``param``, then one Adam step on it."""
+        if self.weight_decay:
+            param.data *= 1 - self.alpha * self.weight_decay
+        super().update_one(param)

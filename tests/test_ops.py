@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from opinfo import all_specs, case_id, cases
 
-import dezero
 import dezero.functions as F
 from dezero import Variable
 from dezero.gradcheck import gradcheck

@@ -10,3 +10,6 @@ from dezero.functions.loss import (accuracy, binary_cross_entropy, mean_squared_
 from dezero.functions.reduction import average, max, mean, min, sum
 from dezero.functions.shape import (broadcast_to, expand_dims, flatten, get_item, reshape,
                                     sum_to, transpose)
+from dezero.functions.conv import col2im, conv2d, conv2d_simple, deconv2d, im2col
+from dezero.functions.normalization import batch_norm, batch_nrom, embed_id
+from dezero.functions.pool import average_pooling, pooling, pooling_simple

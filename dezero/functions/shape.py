@@ -11,7 +11,6 @@ import numpy as np
 
 from dezero import cuda, utils
 from dezero.core import Function, Variable, as_variable
-from dezero.utils.arrays import normalize_axis
 
 
 def _shape_tuple(shape: Any) -> tuple[int, ...]:

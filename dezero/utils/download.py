@@ -30,6 +30,7 @@ CACHE_ENV_VAR = "DEZERO_CACHE_DIR"
 
 #: The cache folder as it was when dezero was imported (DeZero programs read this name).
 cache_dir: str = os.environ.get(CACHE_ENV_VAR) or os.path.join(os.path.expanduser("~"), ".dezero")
+"""Folder where get_file caches downloads: ~/.dezero unless $DEZERO_CACHE_DIR is set."""
 
 _CHUNK_SIZE = 1 << 16
 

@@ -1,0 +1,326 @@
+"""Benchmarks of neural-network training: one iteration (forward, backward, SGD update), float32.
+
+Three workloads, each timed per training iteration on the CPU and checked for agreement: the loss
+and the updated first-layer weights after one step from the same start must match the NumPy
+floor (the CNN: PyTorch, when importable); a mismatch is reported in the row's note.
+
+1. ``mlp small``: 784-100-10 MLP with sigmoid, batch 100. The floor is the same MLP written by
+   hand in NumPy (in this file); PyTorch CPU is shown too when importable. Target: dezero ≤ 1.1×
+   the NumPy floor (DeZero 0.0.13: 1.9 ms; PyTorch 0.68 ms; NumPy 0.42 ms).
+2. ``mlp large``: 784-1000-1000-10 MLP with ReLU, batch 100. Compared with PyTorch (target ≤ 1.2×;
+   DeZero 0.0.13: 24 ms, PyTorch 5.7 ms) and with the NumPy matrix products alone: the three
+   forward products, the three weight gradients and the two hidden-input gradients (5.3 ms).
+3. ``cnn``: conv 3×3 1→16, ReLU, 2×2 max pool, conv 3×3 16→32, ReLU, 2×2 max pool, Linear
+   1568→10, on a (32, 1, 28, 28) batch. Compared with PyTorch (target ≤ 1.3×; DeZero 0.0.13:
+   41 ms, PyTorch 6.4 ms).
+
+Every framework uses the same layout (W of a linear layer is (in, out), conv W is (OC, C, KH, KW)),
+the same initial weights and batch, softmax cross-entropy averaged over the batch and plain SGD.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable
+
+import numpy as np
+
+from common import optional_import, row, time_call
+
+import dezero.functions as F
+from dezero import Parameter, optimizers
+
+LR = 0.1
+N_CLASSES = 10
+SMALL_SIZES = (784, 100, 10)
+LARGE_SIZES = (784, 1000, 1000, 10)
+MLP_BATCH = 100
+CNN_BATCH = 32
+CNN_CHANNELS = (16, 32)
+RTOL = 2e-4  # float32 results of different summation orders
+
+
+# -- shared data -----------------------------------------------------------------------------------
+def _mlp_arrays(sizes: tuple[int, ...], batch: int, seed: int = 0) -> tuple[Any, Any, list]:
+    """A float32 batch in [0, 1), integer labels and [W1, b1, W2, b2, ...] (W scaled 1/sqrt(in))."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((batch, sizes[0]), dtype=np.float32)
+    t = rng.integers(0, sizes[-1], batch)
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        params.append((rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32))
+        params.append(np.zeros(n_out, dtype=np.float32))
+    return x, t, params
+
+
+def _cnn_arrays(seed: int = 0) -> tuple[Any, Any, list]:
+    """A (32, 1, 28, 28) float32 batch, labels and [conv1 W, b, conv2 W, b, linear W, b]."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((CNN_BATCH, 1, 28, 28), dtype=np.float32)
+    t = rng.integers(0, N_CLASSES, CNN_BATCH)
+    c1, c2 = CNN_CHANNELS
+    shapes = [(c1, 1, 3, 3), (c1,), (c2, c1, 3, 3), (c2,), (c2 * 7 * 7, N_CLASSES), (N_CLASSES,)]
+    params = []
+    for shape in shapes:
+        fan_in = int(np.prod(shape[1:])) if len(shape) == 4 else shape[0]
+        scale = np.sqrt(2.0 / fan_in) if len(shape) > 1 else 0.0
+        params.append((rng.standard_normal(shape) * scale).astype(np.float32))
+    return x, t, params
+
+
+def _per_iteration(step: Callable[[], Any], iters: int, repeat: int) -> float:
+    """Best time in ms of one call of ``step`` (each timed run makes ``iters`` calls)."""
+    def run_iters() -> None:
+        for _ in range(iters):
+            step()
+
+    step()  # warm-up: lazy allocations, BLAS thread start-up
+    best, _ = time_call(run_iters, repeat)
+    return best / iters * 1e3
+
+
+def _agreement(name: str, got: tuple[float, np.ndarray], want: tuple[float, np.ndarray]
+               ) -> str | None:
+    """None when loss and updated weights match the reference, else a note saying how not."""
+    (loss, w), (ref_loss, ref_w) = got, want
+    if not np.isclose(loss, ref_loss, rtol=RTOL, atol=1e-6):
+        return f"WRONG LOSS {name}: {loss!r} != {ref_loss!r}"
+    if not np.allclose(w, ref_w, rtol=RTOL, atol=1e-6):
+        worst = float(np.max(np.abs(w - ref_w)))
+        return f"WRONG UPDATE {name}: weights differ by up to {worst:.3g}"
+    return None
+
+
+def _join(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
+
+
+# -- the NumPy floors ------------------------------------------------------------------------------
+def _softmax_cross_entropy_np(y: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
+    """(mean cross-entropy, its gradient with respect to the logits y)."""
+    n = len(t)
+    shifted = y - y.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    loss = float(np.log(total[:, 0]).sum() - shifted[np.arange(n), t].sum()) / n
+    grad = exp / total
+    grad[np.arange(n), t] -= 1
+    grad *= np.float32(1.0 / n)
+    return loss, grad
+
+
+class NumpyMLP:
+    """A sigmoid or ReLU MLP with its backward pass and SGD update written out by hand."""
+
+    def __init__(self, params: list[np.ndarray], activation: str):
+        self.params = [p.copy() for p in params]
+        self.activation = activation
+        self.lr = np.float32(LR)
+
+    def step(self, x: np.ndarray, t: np.ndarray) -> float:
+        """One training iteration; returns the loss before the update."""
+        Ws, bs = self.params[0::2], self.params[1::2]
+        hs = [x]  # the input of each linear layer
+        h = x
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            a = h @ W
+            a += b
+            if i < len(Ws) - 1:
+                if self.activation == "sigmoid":
+                    h = np.tanh(a * np.float32(0.5)) * np.float32(0.5) + np.float32(0.5)
+                else:
+                    h = np.maximum(a, 0)
+                hs.append(h)
+            else:
+                h = a
+        loss, g = _softmax_cross_entropy_np(h, t)
+        for i in reversed(range(len(Ws))):
+            gW, gb = hs[i].T @ g, g.sum(axis=0)
+            if i > 0:  # no gradient for the input batch itself
+                g = g @ Ws[i].T
+                h = hs[i]
+                g *= h * (1 - h) if self.activation == "sigmoid" else (h > 0)
+            Ws[i] -= self.lr * gW
+            bs[i] -= self.lr * gb
+        return loss
+
+
+def _matmuls_only(sizes: tuple[int, ...], batch: int) -> Callable[[], None]:
+    """The matrix products of one MLP training iteration, on preallocated float32 arrays."""
+    rng = np.random.default_rng(1)
+    acts = [rng.random((batch, n), dtype=np.float32) for n in sizes]
+    Ws = [rng.random((a, b), dtype=np.float32) for a, b in zip(sizes[:-1], sizes[1:])]
+
+    def products() -> None:
+        for i, W in enumerate(Ws):  # forward
+            acts[i] @ W
+        for i, W in enumerate(Ws):  # weight gradients
+            acts[i].T @ acts[i + 1]
+        for i in range(1, len(Ws)):  # gradients of the hidden inputs
+            acts[i + 1] @ Ws[i].T
+
+    return products
+
+
+# -- dezero ----------------------------------------------------------------------------------------
+class DezeroNet:
+    """An MLP or the CNN as dezero Parameters and functions, trained by ``optimizers.SGD``."""
+
+    def __init__(self, params: list[np.ndarray], kind: str):
+        self.weights = [Parameter(p.copy()) for p in params]
+        self.kind = kind
+        self.optimizer = optimizers.SGD(lr=LR).setup(self)
+
+    def params(self) -> list[Parameter]:
+        """The Parameters, in order (what an Optimizer asks its target for)."""
+        return self.weights
+
+    def forward(self, x: np.ndarray) -> Any:
+        p = self.weights
+        if self.kind == "cnn":
+            h = F.pooling(F.relu(F.conv2d(x, p[0], p[1], pad=1)), 2, stride=2)
+            h = F.pooling(F.relu(F.conv2d(h, p[2], p[3], pad=1)), 2, stride=2)
+            return F.linear(F.reshape(h, (len(x), -1)), p[4], p[5])
+        act = F.sigmoid if self.kind == "sigmoid" else F.relu
+        h = x
+        for i in range(0, len(p) - 2, 2):
+            h = act(F.linear(h, p[i], p[i + 1]))
+        return F.linear(h, p[-2], p[-1])
+
+    def step(self, x: np.ndarray, t: np.ndarray) -> float:
+        loss = F.softmax_cross_entropy(self.forward(x), t)
+        for p in self.weights:
+            p.cleargrad()
+        loss.backward()
+        self.optimizer.update()
+        return float(loss.data)
+
+
+# -- PyTorch ---------------------------------------------------------------------------------------
+class TorchNet:
+    """The same network in PyTorch (CPU), with torch.optim.SGD."""
+
+    def __init__(self, torch: Any, params: list[np.ndarray], kind: str):
+        self.torch = torch
+        self.params = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
+        self.kind = kind
+        self.optimizer = torch.optim.SGD(self.params, lr=LR)
+
+    def forward(self, x: Any) -> Any:
+        tf, p = self.torch.nn.functional, self.params
+        if self.kind == "cnn":
+            h = tf.max_pool2d(tf.relu(tf.conv2d(x, p[0], p[1], padding=1)), 2, 2)
+            h = tf.max_pool2d(tf.relu(tf.conv2d(h, p[2], p[3], padding=1)), 2, 2)
+            return h.reshape(len(x), -1) @ p[4] + p[5]
+        act = self.torch.sigmoid if self.kind == "sigmoid" else tf.relu
+        h = x
+        for i in range(0, len(p) - 2, 2):
+            h = act(h @ p[i] + p[i + 1])
+        return h @ p[-2] + p[-1]
+
+    def step(self, x: Any, t: Any) -> float:
+        loss = self.torch.nn.functional.cross_entropy(self.forward(x), t)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+
+def _one_step(net: Any, x: Any, t: Any) -> tuple[float, np.ndarray]:
+    """(loss, first weight after the update) of one step of a freshly built ``net``."""
+    loss = net.step(x, t)
+    if isinstance(net, DezeroNet):
+        return loss, net.weights[0].data
+    first = net.params[0]
+    if isinstance(first, np.ndarray):
+        return loss, first
+    return loss, first.detach().numpy()
+
+
+def _torch_note(torch: Any) -> str:
+    return f"torch {torch.__version__} CPU, {torch.get_num_threads()} threads"
+
+
+# -- workloads -------------------------------------------------------------------------------------
+def bench_small_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
+    """Workload 1: the 784-100-10 sigmoid MLP, dezero and torch against the NumPy floor."""
+    x, t, params = _mlp_arrays(SMALL_SIZES, MLP_BATCH)
+    label = "mlp 784-100-10 sigmoid b100 train iter"
+    reference = _one_step(NumpyMLP(params, "sigmoid"), x, t)
+    numpy_net = NumpyMLP(params, "sigmoid")
+    floor = _per_iteration(lambda: numpy_net.step(x, t), iters, repeat)
+    rows = [row(f"{label}: numpy floor", floor, "ms", note="hand-written forward/backward/SGD")]
+    check = _agreement("dezero", _one_step(DezeroNet(params, "sigmoid"), x, t), reference)
+    net = DezeroNet(params, "sigmoid")
+    value = _per_iteration(lambda: net.step(x, t), iters, repeat)
+    rows.append(row(f"{label}: dezero", value, "ms", floor,
+                    _join("target ≤ 1.1× numpy; DeZero 0.0.13: 1.9 ms", check)))
+    if torch is not None:
+        tx, tt = torch.from_numpy(x), torch.from_numpy(t)
+        check = _agreement("torch", _one_step(TorchNet(torch, params, "sigmoid"), tx, tt),
+                           reference)
+        tnet = TorchNet(torch, params, "sigmoid")
+        value = _per_iteration(lambda: tnet.step(tx, tt), iters, repeat)
+        rows.append(row(f"{label}: torch", value, "ms", floor, _join(_torch_note(torch), check)))
+    return rows
+
+
+def bench_large_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
+    """Workload 2: the 784-1000-1000-10 ReLU MLP: dezero against torch and the matrix products."""
+    x, t, params = _mlp_arrays(LARGE_SIZES, MLP_BATCH)
+    label = "mlp 784-1000-1000-10 relu b100 train iter"
+    reference = _one_step(NumpyMLP(params, "relu"), x, t)
+    floor = _per_iteration(_matmuls_only(LARGE_SIZES, MLP_BATCH), iters, repeat)
+    rows = [row(f"{label}: numpy matmuls only", floor, "ms",
+                note="the 8 matrix products of an iteration; DeZero 0.0.13 era: 5.3 ms")]
+    check = _agreement("dezero", _one_step(DezeroNet(params, "relu"), x, t), reference)
+    net = DezeroNet(params, "relu")
+    dezero_ms = _per_iteration(lambda: net.step(x, t), iters, repeat)
+    torch_ms = None
+    if torch is not None:
+        tx, tt = torch.from_numpy(x), torch.from_numpy(t)
+        torch_check = _agreement("torch", _one_step(TorchNet(torch, params, "relu"), tx, tt),
+                                 reference)
+        tnet = TorchNet(torch, params, "relu")
+        torch_ms = _per_iteration(lambda: tnet.step(tx, tt), iters, repeat)
+        rows.append(row(f"{label}: torch", torch_ms, "ms", floor,
+                        _join(_torch_note(torch), torch_check)))
+        rows.append(row(f"{label}: dezero vs torch", dezero_ms, "ms", torch_ms,
+                        _join("target ≤ 1.2× torch; DeZero 0.0.13: 24 ms", check)))
+    rows.append(row(f"{label}: dezero vs matmuls", dezero_ms, "ms", floor,
+                    check if torch_ms is not None else _join("torch not installed", check)))
+    return rows
+
+
+def bench_cnn(torch: Any, iters: int, repeat: int) -> list[dict]:
+    """Workload 3: the two-conv CNN, dezero against torch."""
+    x, t, params = _cnn_arrays()
+    c1, c2 = CNN_CHANNELS
+    label = f"cnn conv{c1}-pool-conv{c2}-pool-linear b{CNN_BATCH} train iter"
+    dezero_result = _one_step(DezeroNet(params, "cnn"), x, t)
+    net = DezeroNet(params, "cnn")
+    dezero_ms = _per_iteration(lambda: net.step(x, t), iters, repeat)
+    if torch is None:
+        return [row(f"{label}: dezero", dezero_ms, "ms", note="torch not installed: no baseline")]
+    tx, tt = torch.from_numpy(x), torch.from_numpy(t)
+    reference = _one_step(TorchNet(torch, params, "cnn"), tx, tt)
+    tnet = TorchNet(torch, params, "cnn")
+    torch_ms = _per_iteration(lambda: tnet.step(tx, tt), iters, repeat)
+    return [row(f"{label}: torch", torch_ms, "ms", note=_torch_note(torch)),
+            row(f"{label}: dezero", dezero_ms, "ms", torch_ms,
+                _join("target ≤ 1.3× torch; DeZero 0.0.13: 41 ms",
+                      _agreement("dezero (vs torch)", dezero_result, reference)))]
+
+
+def run(quick: bool = False) -> list[dict]:
+    """Rows of ms per training iteration; ``quick`` times fewer iterations for a smoke run."""
+    torch = optional_import("torch")
+    repeat = 3 if quick else 7
+    rows = bench_small_mlp(torch, 10 if quick else 100, repeat)
+    rows += bench_large_mlp(torch, 2 if quick else 10, repeat)
+    rows += bench_cnn(torch, 2 if quick else 10, repeat)
+    return rows
+
+
+if __name__ == "__main__":
+    for result in run(quick="--quick" in sys.argv):
+        print(result)

@@ -1,0 +1,103 @@
+"""Shared helpers of the benchmarks: timing, memory, growth exponents and result rows.
+
+Every ``bench_*.py`` module imports these with ``from common import ...``.
+``benchmarks/run.py`` registers this file under the module name ``common`` before
+it loads the bench modules, and running a bench file directly works too because
+Python puts the script's own folder first on ``sys.path``.
+"""
+from __future__ import annotations
+
+import gc
+import importlib
+import math
+import statistics
+import time
+import tracemalloc
+from typing import Any, Callable
+
+
+def optional_import(name: str) -> Any:
+    """Return the module ``name``, or None when it is not installed (torch, micrograd ...)."""
+    try:
+        return importlib.import_module(name)
+    except Exception:  # ImportError, or a broken install that fails while importing
+        return None
+
+
+def time_call(fn: Callable[[], Any], repeat: int = 5, setup: Callable[[], Any] | None = None,
+              ) -> tuple[float, float]:
+    """(best, median) wall time in seconds of ``fn()`` over ``repeat`` runs.
+
+    ``setup()``, when given, runs before each timed call (untimed) and its result
+    is passed to ``fn``.  The collector runs before each call so that garbage
+    from an earlier run is not collected on this run's clock; it stays enabled
+    during the call because real programs run with it.
+    """
+    if repeat < 1:
+        raise ValueError(f"time_call: repeat must be at least 1, got {repeat}")
+    times = []
+    for _ in range(repeat):
+        arg = setup() if setup is not None else None
+        gc.collect()
+        start = time.perf_counter()
+        if setup is not None:
+            fn(arg)
+        else:
+            fn()
+        times.append(time.perf_counter() - start)
+        del arg
+    return min(times), statistics.median(times)
+
+
+def traced_peak(fn: Callable[[], Any]) -> tuple[int, Any]:
+    """(peak bytes allocated above the starting level while ``fn()`` ran, its result).
+
+    Measured with :mod:`tracemalloc`, which sees Python objects and NumPy array
+    buffers but not memory that C++ libraries (libtorch) allocate themselves.
+    The result is returned so that whatever it keeps alive stays alive until
+    the peak has been read.
+    """
+    gc.collect()
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base, _ = tracemalloc.get_traced_memory()
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return peak - base, result
+
+
+def rss_bytes() -> int | None:
+    """Resident set size of this process in bytes (Linux /proc), or None where unavailable."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    import os
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def growth_exponent(n_small: float, t_small: float, n_large: float, t_large: float) -> float:
+    """The k in t ∝ n^k fitted through two points (log-log slope)."""
+    if min(n_small, t_small, n_large, t_large) <= 0 or n_small == n_large:
+        raise ValueError("growth_exponent: sizes and times must be positive and the sizes "
+                         f"distinct, got n={n_small}, {n_large} and t={t_small}, {t_large}")
+    return math.log(t_large / t_small) / math.log(n_large / n_small)
+
+
+def row(name: str, value: float, unit: str, baseline: float | None = None,
+        note: str | None = None) -> dict:
+    """One result row; ``ratio`` is value / baseline when a baseline (the floor) is given."""
+    result: dict = {"name": name, "value": value, "unit": unit}
+    if baseline is not None:
+        result["baseline"] = baseline
+        result["ratio"] = value / baseline if baseline else math.inf
+    if note:
+        result["note"] = note
+    return result

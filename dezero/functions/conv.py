@@ -1,0 +1,343 @@
+"""im2col/col2im, 2-d convolution and transposed convolution (NCHW).
+
+``im2col`` copies every KH×KW window of a padded image into a column array of
+shape (N, C, KH, KW, OH, OW) (or the matrix (N·OH·OW, C·KH·KW)); ``col2im``
+adds such columns back into an image.  The two are adjoint linear maps, so each
+is the other's backward.  The array-level helpers are vectorised: im2col is one
+strided view of the padded input, col2im a loop over the KH·KW kernel offsets
+(never over pixels or channels).  Both work on CuPy arrays too.
+
+The backward of :func:`conv2d` is a :func:`deconv2d` (for x) and a
+:class:`Conv2dGradW` (for W); the backward of :func:`deconv2d` is a
+:func:`conv2d` and a :class:`Conv2dGradW`; and the backward of
+:class:`Conv2dGradW` is again a conv2d and a deconv2d.  The three are bilinear
+maps that are each other's adjoints, which is why the gradient of a gradient
+works (the original DeZero's conv backward was not differentiable).
+
+(This module is not called ``im2col``: a submodule named like one of the
+functions that ``dezero.functions`` exports would be shadowed by it.)
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from dezero import cuda
+from dezero.core import Function, Variable, as_variable
+from dezero.functions.linalg import linear
+from dezero.functions.reduction import sum
+from dezero.utils.arrays import get_conv_outsize, get_deconv_outsize, pair
+
+IntOrPair = Any  # an int, or a pair (height, width) of ints
+
+
+def conv_geometry(who: str, input_shape: tuple[int, ...], kernel_size: IntOrPair,
+                  stride: IntOrPair, pad: IntOrPair
+                  ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """((KH, KW), (SY, SX), (PH, PW), (OH, OW)) of a window sweep over an NCHW input.
+
+    Raises ValueError naming ``who`` when the input is not 4-d, a size is not
+    positive, or the padded input is smaller than the kernel.
+    """
+    if len(input_shape) != 4:
+        raise ValueError(f"{who}: expected a 4-d input (N, C, H, W), "
+                         f"got shape {tuple(input_shape)}")
+    try:
+        (kh, kw), (sy, sx), (ph, pw) = pair(kernel_size), pair(stride), pair(pad)
+    except ValueError as e:
+        raise ValueError(f"{who}: kernel_size, stride and pad must each be an int or a pair "
+                         f"of ints ({e})") from None
+    if min(kh, kw, sy, sx) < 1 or min(ph, pw) < 0:
+        raise ValueError(f"{who}: kernel_size and stride must be positive and pad non-negative, "
+                         f"got kernel_size={(kh, kw)}, stride={(sy, sx)}, pad={(ph, pw)}")
+    h, w = input_shape[2:]
+    oh, ow = get_conv_outsize(h, kh, sy, ph), get_conv_outsize(w, kw, sx, pw)
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{who}: a {kh}x{kw} kernel does not fit an input of shape "
+                         f"{tuple(input_shape)} padded by {(ph, pw)}; pad more or use a "
+                         "smaller kernel")
+    return (kh, kw), (sy, sx), (ph, pw), (oh, ow)
+
+
+def window_view(img: Any, kernel_size: IntOrPair, stride: IntOrPair, pad: IntOrPair,
+                pad_value: float = 0) -> Any:
+    """A strided view (N, C, KH, KW, OH, OW) of the windows of ``img`` padded with ``pad_value``.
+
+    The windows overlap in memory and the view may alias ``img``: copy it
+    before handing it out or writing to it.
+    """
+    (kh, kw), (sy, sx), (ph, pw), (oh, ow) = conv_geometry("im2col", img.shape, kernel_size,
+                                                           stride, pad)
+    xp = cuda.get_array_module(img)
+    if ph or pw:
+        img = xp.pad(img, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode="constant",
+                     constant_values=pad_value)
+    img = xp.ascontiguousarray(img)
+    n, c = img.shape[:2]
+    s_n, s_c, s_h, s_w = img.strides
+    return xp.lib.stride_tricks.as_strided(
+        img, shape=(n, c, kh, kw, oh, ow), strides=(s_n, s_c, s_h, s_w, s_h * sy, s_w * sx))
+
+
+def im2col_array(img: Any, kernel_size: IntOrPair, stride: IntOrPair, pad: IntOrPair,
+                 to_matrix: bool = True) -> Any:
+    """The KH×KW windows of ``img`` (N, C, H, W), zero-padded, as a new array of columns.
+
+    Returns (N, C, KH, KW, OH, OW), or with ``to_matrix`` the matrix
+    (N·OH·OW, C·KH·KW) whose rows are flattened windows.
+    """
+    windows = window_view(img, kernel_size, stride, pad)
+    if to_matrix:
+        n, c, kh, kw, oh, ow = windows.shape
+        return windows.transpose(0, 4, 5, 1, 2, 3).copy().reshape(n * oh * ow, c * kh * kw)
+    return windows.copy()
+
+
+def add_windows(plane_at: Callable[[int, int], Any], img_shape: tuple[int, ...],
+                kernel_size: IntOrPair, stride: IntOrPair, pad: IntOrPair, dtype: Any,
+                xp: Any) -> Any:
+    """Sum window contributions into a new image of ``img_shape`` (N, C, H, W).
+
+    ``plane_at(i, j)`` gives, for every window, the value (N, C, OH, OW) to add at
+    kernel offset (i, j); the padded border is cut off at the end.  The one loop
+    over kernel offsets that col2im, pooling and their gradients share.
+    """
+    (kh, kw), (sy, sx), (ph, pw), (oh, ow) = conv_geometry("col2im", img_shape, kernel_size,
+                                                           stride, pad)
+    n, c, h, w = img_shape
+    img = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dtype)
+    # Within one kernel offset the target pixels are distinct, so += is exact.
+    for i in range(kh):
+        for j in range(kw):
+            img[:, :, i:i + sy * oh:sy, j:j + sx * ow:sx] += plane_at(i, j)
+    if ph or pw:
+        img = xp.ascontiguousarray(img[:, :, ph:ph + h, pw:pw + w])
+    return img
+
+
+def col2im_array(col: Any, img_shape: tuple[int, ...], kernel_size: IntOrPair,
+                 stride: IntOrPair, pad: IntOrPair, to_matrix: bool = True) -> Any:
+    """Sum columns back into an image of ``img_shape`` (N, C, H, W): the adjoint of im2col.
+
+    ``col`` is (N, C, KH, KW, OH, OW), or with ``to_matrix`` (N·OH·OW, C·KH·KW).
+    """
+    (kh, kw), (sy, sx), (ph, pw), (oh, ow) = conv_geometry("col2im", img_shape, kernel_size,
+                                                           stride, pad)
+    n, c = img_shape[:2]
+    expected = (n * oh * ow, c * kh * kw) if to_matrix else (n, c, kh, kw, oh, ow)
+    if tuple(col.shape) != expected:
+        raise ValueError(f"col2im: columns of shape {tuple(col.shape)} do not match an image "
+                         f"of shape {tuple(img_shape)} with kernel {(kh, kw)}, stride "
+                         f"{(sy, sx)} and pad {(ph, pw)}; expected {expected}")
+    if to_matrix:
+        col = col.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
+    return add_windows(lambda i, j: col[:, :, i, j], img_shape, (kh, kw), (sy, sx), (ph, pw),
+                       col.dtype, cuda.get_array_module(col))
+
+
+class Im2col(Function):
+    """x -> its windows as columns; backward is Col2im."""
+
+    def __init__(self, kernel_size: IntOrPair, stride: IntOrPair, pad: IntOrPair,
+                 to_matrix: bool) -> None:
+        self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
+        self.to_matrix = to_matrix
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return im2col_array(x, self.kernel_size, self.stride, self.pad, self.to_matrix)
+
+    def backward(self, gy):
+        return col2im(gy, self.input_shape, self.kernel_size, self.stride, self.pad,
+                      self.to_matrix)
+
+
+class Col2im(Function):
+    """columns -> the image they sum to; backward is Im2col."""
+
+    def __init__(self, input_shape: tuple[int, ...], kernel_size: IntOrPair, stride: IntOrPair,
+                 pad: IntOrPair, to_matrix: bool) -> None:
+        self.input_shape = tuple(input_shape)
+        self.kernel_size, self.stride, self.pad = kernel_size, stride, pad
+        self.to_matrix = to_matrix
+
+    def forward(self, col):
+        return col2im_array(col, self.input_shape, self.kernel_size, self.stride, self.pad,
+                            self.to_matrix)
+
+    def backward(self, gx):
+        return im2col(gx, self.kernel_size, self.stride, self.pad, self.to_matrix)
+
+
+def im2col(x: Any, kernel_size: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair = 0,
+           to_matrix: bool = True) -> Variable:
+    """The KH×KW windows of ``x`` (N, C, H, W), zero-padded: (N·OH·OW, C·KH·KW), or
+    (N, C, KH, KW, OH, OW) when ``to_matrix`` is False.  Its backward is :func:`col2im`."""
+    x = as_variable(x)
+    conv_geometry("im2col", x.shape, kernel_size, stride, pad)
+    return Im2col(kernel_size, stride, pad, to_matrix)(x)
+
+
+def col2im(x: Any, input_shape: Any, kernel_size: IntOrPair, stride: IntOrPair = 1,
+           pad: IntOrPair = 0, to_matrix: bool = True) -> Variable:
+    """Columns ``x`` (as :func:`im2col` makes them) summed back into an image of
+    ``input_shape`` (N, C, H, W); overlapping windows add.  Its backward is :func:`im2col`."""
+    x = as_variable(x)
+    input_shape = tuple(int(s) for s in input_shape)
+    conv_geometry("col2im", input_shape, kernel_size, stride, pad)
+    return Col2im(input_shape, kernel_size, stride, pad, to_matrix)(x)
+
+
+# -- convolution ------------------------------------------------------------
+def _bias_grad(gy: Variable) -> Variable:
+    return sum(gy, axis=(0, 2, 3))
+
+
+class Conv2d(Function):
+    """y = conv2d(x, W) + b; backward: deconv2d for x, Conv2dGradW for W, a sum for b."""
+
+    def __init__(self, stride: IntOrPair, pad: IntOrPair) -> None:
+        self.stride, self.pad = pair(stride), pair(pad)
+
+    def forward(self, x, W, b=None):
+        n = x.shape[0]
+        oc, c, kh, kw = W.shape
+        col = im2col_array(x, (kh, kw), self.stride, self.pad, to_matrix=False)
+        oh, ow = col.shape[4:]
+        # One batched GEMM: (OC, C·KH·KW) @ (N, C·KH·KW, OH·OW) -> contiguous (N, OC, OH·OW).
+        y = W.reshape(oc, c * kh * kw) @ col.reshape(n, c * kh * kw, oh * ow)
+        if b is not None:
+            y += b.reshape(oc, 1)
+        return y.reshape(n, oc, oh, ow)
+
+    def backward(self, gy):
+        x, W = self.inputs[:2]
+        gx = deconv2d(gy, W, None, self.stride, self.pad, outsize=x.shape[2:])
+        gW = Conv2dGradW(W.shape[2:], self.stride, self.pad)(x, gy)
+        if len(self.inputs) == 2:
+            return gx, gW
+        return gx, gW, _bias_grad(gy)
+
+
+class Deconv2d(Function):
+    """y = deconv2d(x, W) + b; backward: conv2d for x, Conv2dGradW for W, a sum for b."""
+
+    def __init__(self, stride: IntOrPair, pad: IntOrPair, outsize: tuple[int, int]) -> None:
+        self.stride, self.pad = pair(stride), pair(pad)
+        self.outsize = outsize
+
+    def forward(self, x, W, b=None):
+        n, c, h, w = x.shape
+        oc, kh, kw = W.shape[1:]
+        # gcol[n, oc, i, j, h, w] = Σ_c W[c, oc, i, j] x[n, c, h, w], then scatter-add it.
+        gcol = W.reshape(c, oc * kh * kw).T @ x.reshape(n, c, h * w)
+        gcol = gcol.reshape(n, oc, kh, kw, h, w)
+        y = col2im_array(gcol, (n, oc) + tuple(self.outsize), (kh, kw), self.stride, self.pad,
+                         to_matrix=False)
+        if b is not None:
+            y += b.reshape(1, oc, 1, 1)
+        return y
+
+    def backward(self, gy):
+        x, W = self.inputs[:2]
+        gx = conv2d(gy, W, None, self.stride, self.pad)
+        gW = Conv2dGradW(W.shape[2:], self.stride, self.pad)(gy, x)
+        if len(self.inputs) == 2:
+            return gx, gW
+        return gx, gW, _bias_grad(gy)
+
+
+class Conv2dGradW(Function):
+    """The conv weight gradient gW[o, c, i, j] = Σ gy[n, o, p, q]·x_pad[n, c, p·SY + i, q·SX + j].
+
+    Bilinear in (x, gy); its backward is a deconv2d (for x) and a conv2d (for gy),
+    so second derivatives of conv2d and deconv2d go through it (Chainer's idea).
+    """
+
+    def __init__(self, kernel_size: tuple[int, int], stride: IntOrPair, pad: IntOrPair) -> None:
+        self.kernel_size = tuple(kernel_size)
+        self.stride, self.pad = pair(stride), pair(pad)
+
+    def forward(self, x, gy):
+        n, c = x.shape[:2]
+        oc = gy.shape[1]
+        kh, kw = self.kernel_size
+        col = im2col_array(x, (kh, kw), self.stride, self.pad, to_matrix=False)
+        oh, ow = col.shape[4:]
+        # Per-sample GEMMs then a sum over the batch: much faster in NumPy than a
+        # tensordot over (N, OH·OW), which copies both operands into 2-d layouts.
+        gW = (gy.reshape(n, oc, oh * ow) @ col.reshape(n, c * kh * kw, oh * ow).swapaxes(1, 2))
+        return gW.sum(axis=0).reshape(oc, c, kh, kw)
+
+    def backward(self, ggW):
+        x, gy = self.inputs
+        gx = deconv2d(gy, ggW, None, self.stride, self.pad, outsize=x.shape[2:])
+        ggy = conv2d(x, ggW, None, self.stride, self.pad)
+        return gx, ggy
+
+
+def _check_bias(who: str, b: Any, out_channels: int, W: Variable) -> Variable | None:
+    if b is None:
+        return None
+    b = as_variable(b)
+    if b.shape != (out_channels,):
+        raise ValueError(f"{who}: b must have shape ({out_channels},), one entry per output "
+                         f"channel of W {tuple(W.shape)}, got {tuple(b.shape)}")
+    return b
+
+
+def _check_channels(who: str, x: Variable, W: Variable, w_axis: int, w_layout: str) -> None:
+    """x and W must be 4-d, and W's axis ``w_axis`` must match x's channel count."""
+    if x.ndim != 4 or W.ndim != 4:
+        raise ValueError(f"{who}: x must be 4-d (N, C, H, W) and W 4-d {w_layout}, got shapes "
+                         f"{tuple(x.shape)} and {tuple(W.shape)}")
+    if x.shape[1] != W.shape[w_axis]:
+        raise ValueError(f"{who}: x {tuple(x.shape)} has {x.shape[1]} channels but W "
+                         f"{tuple(W.shape)} expects {W.shape[w_axis]} (W is {w_layout})")
+
+
+def conv2d(x: Any, W: Any, b: Any = None, stride: IntOrPair = 1, pad: IntOrPair = 0) -> Variable:
+    """y[n, o] = Σ_c x[n, c] ⋆ W[o, c] + b[o]: 2-d cross-correlation of x (N, C, H, W) with
+    W (OC, C, KH, KW), zero padding ``pad``; y is (N, OC, OH, OW).  Twice differentiable."""
+    x, W = as_variable(x), as_variable(W)
+    _check_channels("conv2d", x, W, 1, "(OC, C, KH, KW)")
+    conv_geometry("conv2d", x.shape, W.shape[2:], stride, pad)
+    b = _check_bias("conv2d", b, W.shape[0], W)
+    func = Conv2d(stride, pad)
+    return func(x, W) if b is None else func(x, W, b)
+
+
+def deconv2d(x: Any, W: Any, b: Any = None, stride: IntOrPair = 1, pad: IntOrPair = 0,
+             outsize: Any = None) -> Variable:
+    """Transposed convolution (the adjoint of :func:`conv2d` in x): x (N, C, H, W) and
+    W (C, OC, KH, KW) give y (N, OC, OH, OW) with OH = SY·(H − 1) + KH − 2·PH unless
+    ``outsize`` picks another size that conv2d maps back to H.  Twice differentiable."""
+    x, W = as_variable(x), as_variable(W)
+    _check_channels("deconv2d", x, W, 0, "(C, OC, KH, KW)")
+    (sy, sx), (ph, pw) = pair(stride), pair(pad)
+    kh, kw = W.shape[2:]
+    h, w = x.shape[2:]
+    if outsize is None:
+        outsize = (get_deconv_outsize(h, kh, sy, ph), get_deconv_outsize(w, kw, sx, pw))
+    outsize = pair(outsize)
+    if min(outsize) < 1 or (get_conv_outsize(outsize[0], kh, sy, ph),
+                            get_conv_outsize(outsize[1], kw, sx, pw)) != (h, w):
+        raise ValueError(f"deconv2d: output size {outsize} is not one that a conv2d with kernel "
+                         f"{(kh, kw)}, stride {(sy, sx)} and pad {(ph, pw)} maps to the input's "
+                         f"{(h, w)} (x {tuple(x.shape)}); leave outsize=None for the smallest")
+    b = _check_bias("deconv2d", b, W.shape[1], W)
+    func = Deconv2d((sy, sx), (ph, pw), outsize)
+    return func(x, W) if b is None else func(x, W, b)
+
+
+def conv2d_simple(x: Any, W: Any, b: Any = None, stride: IntOrPair = 1,
+                  pad: IntOrPair = 0) -> Variable:
+    """The book's conv2d: im2col, then one linear layer; same result as :func:`conv2d`."""
+    x, W = as_variable(x), as_variable(W)
+    _check_channels("conv2d_simple", x, W, 1, "(OC, C, KH, KW)")
+    n = x.shape[0]
+    oc, c, kh, kw = W.shape
+    oh, ow = conv_geometry("conv2d_simple", x.shape, (kh, kw), stride, pad)[3]
+    b = _check_bias("conv2d_simple", b, oc, W)
+    col = im2col(x, (kh, kw), stride, pad, to_matrix=True)
+    y = linear(col, W.reshape(oc, -1).T, b)
+    return y.reshape(n, oh, ow, oc).transpose(0, 3, 1, 2)

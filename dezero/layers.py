@@ -1,1 +1,0 @@
-"""dezero.layers (being written)."""

@@ -1,0 +1,244 @@
+"""The :class:`Layer` base class: Parameters, sub-layers and saved state, by attribute."""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Iterator
+
+import numpy as np
+
+from dezero import cuda
+from dezero.core import Parameter, Variable
+from dezero.layers._weights import load_npz, save_npz
+
+
+def scaled_randn(xp: Any, shape: tuple[int, ...], scale: float, dtype: Any) -> Any:
+    """``randn(*shape) * scale`` in ``dtype``: the initial weights of Linear/Conv layers.
+
+    Draws exactly the numbers DeZero draws (``randn`` then cast), and scales in
+    ``dtype`` itself: a NumPy float64 scale would promote float32 weights to
+    float64 under NumPy 2 rules, as happens in DeZero 0.0.13.
+    """
+    w = xp.random.randn(*shape).astype(dtype)
+    w *= xp.asarray(scale, dtype=w.dtype)
+    return w
+
+
+def _weak(obj: Any) -> Any:
+    """A weak reference to ``obj``, or a callable returning None for objects that refuse one."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:  # Python ints/floats cannot be weakly referenced
+        return lambda: None
+
+
+def _listing(keys: list[str], limit: int = 10) -> str:
+    """``keys`` joined by commas, cut after ``limit`` names with a count of the rest."""
+    shown = ", ".join(keys[:limit])
+    return shown if len(keys) <= limit else f"{shown}, … and {len(keys) - limit} more"
+
+
+class Layer:
+    """A trainable block: attributes holding a Parameter or a Layer are registered.
+
+    Registration follows assignment order (a dict, never a set), so
+    :meth:`params` yields the same order in every process — DeZero 0.0.13 keeps
+    a set of names and its order changes from run to run.  Assigning anything
+    else (``None`` included) to a registered name unregisters it.
+    Non-trainable arrays that must be saved with the weights (BatchNorm's
+    running statistics) are declared with :meth:`add_state`.
+    """
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_params", {})
+        object.__setattr__(self, "_states", {})
+
+    def _registries(self) -> tuple[dict, dict]:
+        # Created on demand so a subclass that forgot super().__init__() still works.
+        d = self.__dict__
+        if "_params" not in d:
+            object.__setattr__(self, "_params", {})
+            object.__setattr__(self, "_states", {})
+        return d["_params"], d["_states"]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        params, states = self._registries()
+        if isinstance(value, (Parameter, Layer)):
+            params[name] = None
+            states.pop(name, None)
+        else:
+            params.pop(name, None)
+            if not isinstance(value, Variable):
+                states.pop(name, None)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        params, states = self._registries()
+        params.pop(name, None)
+        states.pop(name, None)
+        object.__delattr__(self, name)
+
+    def add_state(self, name: str, data: Any = None) -> Variable:
+        """Register a non-trainable array (held in a Variable) saved with the weights.
+
+        States are not yielded by :meth:`params` (optimizers never touch them)
+        but :meth:`save_weights`, :meth:`load_weights`, :meth:`to_cpu` and
+        :meth:`to_gpu` handle them like parameters.
+        """
+        var = Variable(data, name=name)
+        _, states = self._registries()
+        states[name] = None
+        object.__setattr__(self, name, var)
+        self._params.pop(name, None)
+        return var
+
+    # -- calling ----------------------------------------------------------------
+    def __call__(self, *inputs: Any) -> Any:
+        outputs = self.forward(*inputs)
+        if not isinstance(outputs, tuple):
+            outputs = (outputs,)
+        self.inputs = [_weak(x) for x in inputs]
+        self.outputs = [_weak(y) for y in outputs]
+        return outputs if len(outputs) > 1 else outputs[0]
+
+    def forward(self, *inputs: Any) -> Any:
+        """Compute the layer's output from its inputs (subclasses implement this)."""
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    # -- traversal ----------------------------------------------------------------
+    def _entries(self, prefix: tuple[str, ...] = (),
+                 ancestors: frozenset = frozenset()) -> Iterator[tuple]:
+        """Yield ``(path, kind, obj, owner)`` for every registered entry, depth first.
+
+        ``kind`` is ``'param'``, ``'layer'`` or ``'state'``; shared objects appear
+        once per path.
+        """
+        params, states = self._registries()
+        ancestors = ancestors | {id(self)}
+        for name in params:
+            obj = self.__dict__[name]
+            path = prefix + (name,)
+            if isinstance(obj, Layer):
+                if id(obj) in ancestors:
+                    raise ValueError(
+                        f"{type(self).__name__}: layer {'.'.join(path)!r} contains itself; "
+                        "layers must form a tree (sharing a sub-layer is fine, cycles are not)")
+                yield path, "layer", obj, self
+                yield from obj._entries(path, ancestors)
+            else:
+                yield path, "param", obj, self
+        for name in states:
+            yield prefix + (name,), "state", self.__dict__[name], self
+
+    def _unique(self, *kinds: str) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        for path, kind, obj, _ in self._entries():
+            if kind in kinds and id(obj) not in seen:
+                seen.add(id(obj))
+                yield ".".join(path), obj
+
+    def params(self) -> Iterator[Parameter]:
+        """Yield every Parameter of this layer and its sub-layers (each once, in order)."""
+        for _, param in self._unique("param"):
+            yield param
+
+    def named_params(self) -> Iterator[tuple[str, Parameter]]:
+        """Yield ``('l1.W', param)`` pairs: dotted attribute path and Parameter (each once)."""
+        return self._unique("param")
+
+    def named_layers(self) -> Iterator[tuple[str, "Layer"]]:
+        """Yield ``('l1', layer)`` pairs for every sub-layer, recursively (each once)."""
+        return self._unique("layer")
+
+    def named_states(self) -> Iterator[tuple[str, Variable]]:
+        """Yield ``('bn1.avg_mean', variable)`` pairs for the non-trainable saved state."""
+        return self._unique("state")
+
+    def cleargrads(self) -> None:
+        """Set the gradient of every Parameter to None."""
+        for param in self.params():
+            param.cleargrad()
+
+    def to_cpu(self) -> None:
+        """Move every Parameter and state array to host memory (NumPy)."""
+        for _, var in self._unique("param", "state"):
+            var.to_cpu()
+
+    def to_gpu(self) -> None:
+        """Move every Parameter and state array to the GPU (CuPy)."""
+        for _, var in self._unique("param", "state"):
+            var.to_gpu()
+
+    # -- weights files ----------------------------------------------------------
+    def _weights(self) -> dict[str, tuple[Variable, "Layer", str]]:
+        """Map DeZero file keys (``'l1/W'``) to (variable, owning layer, attribute name)."""
+        return {"/".join(path): (obj, owner, path[-1])
+                for path, kind, obj, owner in self._entries() if kind != "layer"}
+
+    def _weight_spec(self, name: str) -> tuple[tuple | None, Any]:
+        """Expected (shape, dtype) of the still-uninitialised weight ``name``.
+
+        Layers that create weights lazily override this so that loading a file
+        into a fresh layer still checks what can be known: ``None`` entries in
+        the shape (or a ``None`` shape/dtype) are not checked.
+        """
+        return None, None
+
+    def save_weights(self, path: Any) -> str:
+        """Save Parameters and state to ``path`` (``.npz``, keys like ``'l1/W'``); return the path.
+
+        ``'.npz'`` is appended to a path without it (as ``np.savez`` does).  The
+        write is atomic: a temporary file in the same folder replaces ``path``
+        only once complete, so a failure never destroys an existing file.
+        Unlike DeZero 0.0.13 the model stays on its device (no ``to_cpu()``).
+        """
+        arrays = {}
+        for key, (var, _, _) in self._weights().items():
+            if var.data is None:
+                raise ValueError(
+                    f"save_weights: {key!r} has no data yet (its size is inferred on the "
+                    "first call); run a forward pass first, or give the layer its input size")
+            arrays[key] = cuda.as_numpy(var.data)
+        return save_npz(path, arrays)
+
+    def load_weights(self, path: Any) -> None:
+        """Load Parameters and state saved by :meth:`save_weights` (or by DeZero 0.0.13).
+
+        The file is read with ``allow_pickle=False``.  Every entry is checked
+        before anything is assigned: a missing, extra or wrongly shaped entry
+        raises ValueError naming it and leaves the layer unchanged.  Arrays take
+        the dtype and device of the parameter they replace.
+        """
+        arrays = load_npz(path)
+        targets = self._weights()
+        missing = [k for k in targets if k not in arrays]
+        extra = [k for k in arrays if k not in targets]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"missing from the file: {_listing(missing)}")
+            if extra:
+                parts.append(f"in the file but not in the {type(self).__name__}: "
+                             f"{_listing(extra)}")
+            raise ValueError(f"load_weights: {path!s} does not match the layer's weights ("
+                             + "; ".join(parts) + ")")
+        ready = []
+        for key, (var, owner, name) in targets.items():
+            array = arrays[key]
+            if var.data is not None:
+                shape, dtype = var.data.shape, var.data.dtype
+            else:
+                shape, dtype = owner._weight_spec(name)
+            if shape is not None and (
+                    len(shape) != array.ndim
+                    or any(s is not None and s != a for s, a in zip(shape, array.shape))):
+                want = tuple("?" if s is None else s for s in shape)
+                raise ValueError(
+                    f"load_weights: {key!r} in {path!s} has shape {array.shape}, but the "
+                    f"layer expects {want}".replace("'?'", "?"))
+            if dtype is not None:
+                array = array.astype(dtype, copy=False)
+            if var.data is not None and cuda.get_array_module(var.data) is not np:
+                array = cuda.as_cupy(array)
+            ready.append((var, array))
+        for var, array in ready:
+            var.data = array

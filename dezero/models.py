@@ -1,1 +1,0 @@
-"""dezero.models (being written)."""

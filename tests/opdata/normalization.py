@@ -1,0 +1,53 @@
+"""OpSpecs for dezero.functions.normalization (batch_norm, embed_id)."""
+import numpy as np
+from opinfo import OpSpec
+
+import dezero
+import dezero.functions as F
+
+EPS = 2e-5
+
+
+def batch_norm_ref(x, gamma, beta, mean=None, var=None, eps=EPS):
+    """Per channel (axis 1): loops over channels, statistics from the batch unless given."""
+    y = np.empty_like(x)
+    for c in range(x.shape[1]):
+        xc = x[:, c]
+        mu = xc.mean() if mean is None else mean[c]
+        sigma2 = ((xc - xc.mean()) ** 2).mean() if var is None else var[c]
+        y[:, c] = gamma[c] * (xc - mu) / np.sqrt(sigma2 + eps) + beta[c]
+    return y
+
+
+def _train(x, gamma, beta):
+    c = x.shape[1]
+    # Fresh running statistics per call: the harness calls this many times.
+    return F.batch_norm(x, gamma, beta, np.zeros(c), np.ones(c))
+
+
+# Fixed running statistics for the test-mode rows (constants, not checked inputs).
+_RUNNING = np.random.default_rng(7)
+RUNNING_MEAN = _RUNNING.uniform(-1, 1, size=3)
+RUNNING_VAR = _RUNNING.uniform(0.5, 2, size=3)
+
+
+def _test(x, gamma, beta):
+    with dezero.test_mode():
+        return F.batch_norm(x, gamma, beta, RUNNING_MEAN.copy(), RUNNING_VAR.copy())
+
+
+def _ids_and_table(rng, shapes):
+    ids_shape, table_shape = shapes
+    return [rng.integers(0, table_shape[0], size=ids_shape), rng.uniform(-2, 2, size=table_shape)]
+
+
+BN_SHAPES = [((4, 3), (3,), (3,)), ((2, 3, 2, 2), (3,), (3,))]
+
+SPECS = [
+    OpSpec("batch_norm", _train, batch_norm_ref, BN_SHAPES),
+    OpSpec("batch_norm", _test,
+           lambda x, g, b: batch_norm_ref(x, g, b, RUNNING_MEAN, RUNNING_VAR), BN_SHAPES,
+           label="batch_norm-test-mode"),
+    OpSpec("embed_id", F.embed_id, lambda ids, W: W[ids],
+           [((2, 3), (5, 4)), ((4,), (3, 2))], make=_ids_and_table),
+]
