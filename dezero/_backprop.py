@@ -58,6 +58,15 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
     seen: set = {y.creator}
     counter = 1
     heappush, heappop = heapq.heappush, heapq.heappop
+    # ids of the gradients stored on Variables that keep them after this call
+    # (leaves; every Variable with retain_grad).  A backward may hand one
+    # gradient object to several inputs (Add returns gy twice) or pass it
+    # through (AddConst), possibly across several functions, so a gradient about
+    # to be kept is copied if it is already kept elsewhere: an in-place update of
+    # one (gradient clipping) must not change another.  Intermediate gradients
+    # are dropped once their creator has run and may share freely.  A stale id
+    # (its object freed and the id reused) can only cause a needless copy.
+    kept: set = {id(y.grad)}
     token = enable_backprop_var.set(create_graph)
     try:
         while heap:
@@ -75,14 +84,6 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                 raise ValueError(
                     f"{type(f).__name__}.backward returned {len(gxs)} gradients "
                     f"for {len(inputs)} inputs")
-            # A backward may hand the same gradient object to several inputs (Add
-            # returns gy twice) or pass an output's gradient through.  Gradients
-            # that outlive this call (on leaves, or all with retain_grad) must be
-            # distinct objects, or an in-place update of one (gradient clipping)
-            # would change another.  An intermediate's gradient is freed once
-            # its creator has run, so sharing it is harmless and saves a copy.
-            kept = gys if retain_grad else ()
-            stored: list = []
             for i, gx in enumerate(gxs):
                 if gx is None:
                     continue
@@ -97,10 +98,9 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                         "(reduce broadcast gradients with sum_to)")
                 if x.grad is None:
                     if retain_grad or x.creator is None:
-                        # ``in`` compares by identity here: Variable defines no __eq__.
-                        if gx in stored or gx in kept:
+                        if id(gx) in kept:
                             gx = _copy(gx)
-                        stored.append(gx)
+                        kept.add(id(gx))
                     x.grad = gx
                 else:
                     x.grad = x.grad + gx

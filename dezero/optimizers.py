@@ -59,14 +59,19 @@ class Optimizer:
         self.hooks.append(f)
 
     # -- helpers for subclasses -------------------------------------------------
-    def _grad(self, param: Parameter) -> Any:
-        """The gradient array of ``param`` in its dtype, checked against its shape."""
+    def _grad(self, param: Parameter, cast: bool = True) -> Any:
+        """The gradient array of ``param`` checked against its shape, in its dtype if ``cast``.
+
+        SGD and MomentumSGD pass ``cast=False``: ``lr · grad`` is then computed in the
+        gradient's precision and rounded once by the in-place update, as in DeZero, so
+        programs from the book print the same numbers.
+        """
         grad = param.grad.data
         if grad.shape != param.data.shape:
             raise ValueError(f"{type(self).__name__}: the gradient of parameter "
                              f"{param.name or '(unnamed)'} has shape {grad.shape}, but the "
                              f"parameter has shape {param.data.shape}")
-        return grad.astype(param.data.dtype, copy=False)
+        return grad.astype(param.data.dtype, copy=False) if cast else grad
 
     def _state(self, param: Parameter, *names: str) -> list[Any]:
         """This parameter's state arrays ``names`` (zeros at first), on its device."""
@@ -142,7 +147,7 @@ class SGD(Optimizer):
 
     def update_one(self, param: Parameter) -> None:
         """param ← param − lr · grad."""
-        param.data -= self.lr * self._grad(param)
+        param.data -= self.lr * self._grad(param, cast=False)
 
 
 class MomentumSGD(Optimizer):
@@ -157,7 +162,7 @@ class MomentumSGD(Optimizer):
         """One momentum step on ``param``."""
         (v,) = self._state(param, "v")
         v *= self.momentum
-        v -= self.lr * self._grad(param)
+        v -= self.lr * self._grad(param, cast=False)
         param.data += v
 
 

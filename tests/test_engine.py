@@ -236,3 +236,11 @@ def test_unchain_backward_cuts_every_link():
     mid = y.creator.inputs[0]
     y.unchain_backward()
     assert mid.creator is None and y.creator is not None
+
+
+def test_gradient_passed_through_several_functions_is_not_shared():
+    x, w = Variable(np.ones(3)), Variable(np.ones(3))
+    (x + (w + 1.0)).sum().backward()
+    assert x.grad is not w.grad
+    x.grad.data *= 10
+    np.testing.assert_array_equal(w.grad.data, [1, 1, 1])

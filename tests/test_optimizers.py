@@ -242,3 +242,15 @@ def test_mlp_learns_spiral(make, epochs):
     final = float(F.softmax_cross_entropy(model(x), t).data)
     accuracy = float(F.accuracy(model(x), t).data)
     assert final < 0.2 and accuracy > 0.9, (final, accuracy)
+
+
+def test_sgd_rounds_like_dezero_with_float64_gradients():
+    """lr·grad in the gradient's precision, rounded once into the float32 parameter."""
+    from dezero import Parameter, Variable
+    p = Parameter(np.array([0.1, 0.7], dtype=np.float32))
+    g = np.array([0.123456789012345, -3.3333333333333], dtype=np.float64)
+    p.grad = Variable(g)
+    optimizers.SGD(lr=0.2).update_one(p)
+    expected = np.array([0.1, 0.7], dtype=np.float32)
+    expected -= 0.2 * g
+    assert p.data.dtype == np.float32 and np.array_equal(p.data, expected)

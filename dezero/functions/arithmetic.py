@@ -122,6 +122,8 @@ class Mul(Function):
 
     def backward(self, gy):
         x0, x1 = self.inputs
+        if x0 is x1:  # x * x: one gradient 2·x·gy rather than two that backward must add
+            return gy * (x0 * 2), None
         if x0.shape == x1.shape:
             return gy * x1, gy * x0
         return sum_to(gy * x1, x0.shape), sum_to(gy * x0, x1.shape)
@@ -169,6 +171,8 @@ class PowConst(Function):
         c = self.c
         if c == 0:  # d/dx x**0 = 0 everywhere, also where x**-1 would be inf
             return gy * 0
+        if c == 2:  # the usual square: 2 ops, not 3 (no x ** 1)
+            return gy * (x * 2)
         return gy * (c * x ** (c - 1))
 
 
@@ -251,6 +255,8 @@ def copy(x: Any) -> Variable:
 
 
 def _is_constant(c: Any) -> bool:
+    if type(c) in _SCALARS:  # the usual Python int/float exponent
+        return True
     return isinstance(c, (int, float, np.number)) and not isinstance(c, bool)
 
 
