@@ -149,3 +149,24 @@ def test_pow_with_zero_exponent_has_zero_gradient_at_zero():
 def test_linear_second_order():
     assert gradcheck(F.linear, np.random.randn(3, 2), np.random.randn(2, 4),
                      np.random.randn(4), order=2)
+
+
+def test_linear_raw_array_input_gets_no_gradient_work():
+    """An ndarray input is wrapped privately: its gradient (nobody can read it) is skipped."""
+    W = Variable(np.ones((3, 2)))
+    y = F.linear(np.arange(6.0).reshape(2, 3), W)
+    y.sum().backward()
+    assert y.creator.inputs[0].grad is None and W.grad.shape == (3, 2)
+    x = Variable(np.arange(6.0).reshape(2, 3))
+    F.linear(x, W).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 2.0))
+
+
+def test_conv2d_raw_array_input_gets_no_gradient_work():
+    W = Variable(np.ones((2, 1, 1, 1)))
+    y = F.conv2d(np.ones((1, 1, 2, 3)), W)
+    y.sum().backward()
+    assert y.creator.inputs[0].grad is None and W.grad.shape == (2, 1, 1, 1)
+    x = Variable(np.ones((1, 1, 2, 3)))
+    F.conv2d(x, W).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((1, 1, 2, 3), 2.0))

@@ -195,8 +195,9 @@ def _bias_grad(gy: Variable) -> Variable:
 class Conv2d(Function):
     """y = conv2d(x, W) + b; backward: deconv2d for x, Conv2dGradW for W, a sum for b."""
 
-    def __init__(self, stride: IntOrPair, pad: IntOrPair) -> None:
+    def __init__(self, stride: IntOrPair, pad: IntOrPair, x_needs_grad: bool = True) -> None:
         self.stride, self.pad = pair(stride), pair(pad)
+        self._x_needs_grad = x_needs_grad
 
     def forward(self, x, W, b=None):
         n = x.shape[0]
@@ -211,7 +212,8 @@ class Conv2d(Function):
 
     def backward(self, gy):
         x, W = self.inputs[:2]
-        gx = deconv2d(gy, W, None, self.stride, self.pad, outsize=x.shape[2:])
+        gx = (deconv2d(gy, W, None, self.stride, self.pad, outsize=x.shape[2:])
+              if self._x_needs_grad else None)
         gW = Conv2dGradW(W.shape[2:], self.stride, self.pad)(x, gy)
         if len(self.inputs) == 2:
             return gx, gW
@@ -298,11 +300,12 @@ def _check_channels(who: str, x: Variable, W: Variable, w_axis: int, w_layout: s
 def conv2d(x: Any, W: Any, b: Any = None, stride: IntOrPair = 1, pad: IntOrPair = 0) -> Variable:
     """y[n, o] = Σ_c x[n, c] ⋆ W[o, c] + b[o]: 2-d cross-correlation of x (N, C, H, W) with
     W (OC, C, KH, KW), zero padding ``pad``; y is (N, OC, OH, OW).  Twice differentiable."""
+    x_needs_grad = isinstance(x, Variable)
     x, W = as_variable(x), as_variable(W)
     _check_channels("conv2d", x, W, 1, "(OC, C, KH, KW)")
     conv_geometry("conv2d", x.shape, W.shape[2:], stride, pad)
     b = _check_bias("conv2d", b, W.shape[0], W)
-    func = Conv2d(stride, pad)
+    func = Conv2d(stride, pad, x_needs_grad)
     return func(x, W) if b is None else func(x, W, b)
 
 

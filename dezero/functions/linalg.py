@@ -36,6 +36,9 @@ class MatMul(Function):
 class Linear(Function):
     """y = x @ W + b for x of shape (..., in), W (in, out), b (out,) or absent."""
 
+    def __init__(self, x_needs_grad: bool = True) -> None:
+        self._x_needs_grad = x_needs_grad
+
     def forward(self, x, W, b=None):
         y = x @ W
         if b is not None:
@@ -44,7 +47,7 @@ class Linear(Function):
 
     def backward(self, gy):
         x, W = self.inputs[:2]
-        gx = matmul(gy, W.T)
+        gx = matmul(gy, W.T) if self._x_needs_grad else None
         x2 = reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
         gy2 = reshape(gy, (-1, gy.shape[-1])) if gy.ndim != 2 else gy
         gW = matmul(x2.T, gy2)
@@ -76,17 +79,19 @@ def matmul(x: Any, W: Any) -> Variable:
 
 def linear(x: Any, W: Any, b: Any = None) -> Variable:
     """y = x @ W + b (the affine map of a fully connected layer; b optional)."""
+    # A raw array's Variable is private to this call: nobody can read its gradient.
+    x_needs_grad = isinstance(x, Variable)
     x, W = as_variable(x), as_variable(W)
     if W.ndim != 2:
         raise ValueError(f"linear: W must be 2-d (in, out), got shape {tuple(W.shape)}")
     _check_matmul("linear", x, W)
     if b is None:
-        return Linear()(x, W)
+        return Linear(x_needs_grad)(x, W)
     b = as_variable(b)
     if b.shape not in ((W.shape[1],), (1, W.shape[1])):
         raise ValueError(f"linear: b must have shape ({W.shape[1]},) to match W "
                          f"{tuple(W.shape)}, got {tuple(b.shape)}")
-    return Linear()(x, W, b)
+    return Linear(x_needs_grad)(x, W, b)
 
 
 linear_simple = linear
