@@ -1,6 +1,6 @@
 """Step 37: working with tensors -- elementwise functions on arrays of any shape.
 
-Docs: docs/design/broadcasting.md
+Docs: docs/tutorial/07-tensors.md
 
 Nothing so far assumed that a Variable holds a scalar.  ``F.sin`` applies sin
 to every element; ``x + c`` adds two (2, 3) arrays element by element; and

@@ -1,6 +1,6 @@
 """Step 38: functions that change the shape -- reshape and transpose.
 
-Docs: docs/api/functions.md
+Docs: docs/tutorial/07-tensors.md
 
 ``F.reshape(x, shape)`` and ``F.transpose(x, axes)`` move no numbers, they
 only rearrange them, so their backward passes rearrange the gradient back:

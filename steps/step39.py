@@ -1,6 +1,6 @@
 """Step 39: sum, with ``axis`` and ``keepdims``.
 
-Docs: docs/design/broadcasting.md
+Docs: docs/tutorial/07-tensors.md
 
 y = sum(x) adds up elements, so every element has slope 1: the backward of
 sum *copies* gy back to x's shape.  With ``axis`` only that axis is summed

@@ -1,6 +1,6 @@
 """Step 41: the matrix product and its gradients.
 
-Docs: docs/api/functions.md
+Docs: docs/tutorial/07-tensors.md
 
 For y = x W with x (N, D) and W (D, H), and any scalar loss L downstream:
 

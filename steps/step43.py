@@ -1,6 +1,6 @@
 """Step 43: a neural network -- fitting a sine curve with one hidden layer.
 
-Docs: docs/howto/train.md
+Docs: docs/tutorial/08-neural-networks.md
 
 A straight line cannot fit y = sin(2 pi x) + noise.  Stacking two linear
 maps with a non-linearity in between can:

@@ -1,6 +1,6 @@
 """Step 45: layers made of layers, and Model.
 
-Docs: docs/api/models.md
+Docs: docs/tutorial/08-neural-networks.md
 
 A Layer may hold other Layers as attributes; ``params()`` then walks into
 them, so a whole network is cleared and updated through one object.

@@ -1,6 +1,6 @@
 """Step 46: optimizers -- the update rule as an object.
 
-Docs: docs/api/optimizers.md
+Docs: docs/tutorial/08-neural-networks.md
 
 Steps 43-45 wrote the update ``p.data -= lr * p.grad.data`` into the
 training loop.  An optimizer owns that rule:

@@ -1,6 +1,6 @@
 """Step 47: softmax and the cross-entropy loss -- towards classification.
 
-Docs: docs/api/functions.md
+Docs: docs/tutorial/09-classification-and-data.md
 
 For classification a network outputs one score per class.  Softmax turns
 the scores of each row into probabilities,

@@ -1,6 +1,6 @@
 """Step 48: multi-class classification -- the spiral dataset.
 
-Docs: docs/api/datasets.md
+Docs: docs/tutorial/09-classification-and-data.md
 
 ``dezero.datasets.get_spiral(train=True)`` returns 300 points on three
 interleaved spiral arms (x: (300, 2) float32) and their arm numbers (t: 0, 1

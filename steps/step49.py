@@ -1,6 +1,6 @@
 """Step 49: Dataset -- data behind an index, and mini-batches built from it.
 
-Docs: docs/api/datasets.md
+Docs: docs/tutorial/09-classification-and-data.md
 
 Step 48 held the whole training set in two arrays.  A ``Dataset`` instead
 answers ``dataset[i]`` with one ``(x, label)`` pair and ``len(dataset)``

@@ -1,6 +1,6 @@
 """Step 50: DataLoader -- mini-batches by iteration, and measuring accuracy.
 
-Docs: docs/api/dataloaders.md
+Docs: docs/tutorial/09-classification-and-data.md
 
 ``DataLoader(dataset, batch_size, shuffle=True)`` does step 49's batching:
 iterating over it yields ``(x, t)`` arrays of up to ``batch_size`` items,

@@ -1,6 +1,6 @@
 """Step 52: GPU support -- the same code on NumPy or on CuPy.
 
-Docs: docs/howto/gpu.md
+Docs: docs/tutorial/09-classification-and-data.md
 
 CuPy is a NumPy look-alike whose arrays live on an NVIDIA GPU.  dezero never
 calls NumPy directly where an array could be either: it asks

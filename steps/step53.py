@@ -1,6 +1,6 @@
 """Step 53: saving and loading the weights of a model.
 
-Docs: docs/howto/save-load.md
+Docs: docs/tutorial/09-classification-and-data.md
 
 Training takes time; its result -- the values of the Parameters -- should
 outlive the process.  ``model.save_weights(path)`` writes every Parameter

@@ -1,6 +1,6 @@
 """Step 54: dropout, and switching between training and test mode.
 
-Docs: docs/api/functions.md
+Docs: docs/tutorial/09-classification-and-data.md
 
 Dropout fights overfitting: during training each unit's output is zeroed
 with probability ``dropout_ratio`` (a fresh random mask on every call), so

@@ -1,6 +1,6 @@
 """Step 55: CNN mechanics (1) -- convolution, padding, stride, and the output size.
 
-Docs: docs/api/functions_conv.md
+Docs: docs/tutorial/10-cnn-and-rnn.md
 
 A convolution slides a small filter (kernel) over an image; at each position
 it multiplies the filter with the patch under it, element by element, and

@@ -1,6 +1,6 @@
 """Step 56: CNN mechanics (2) -- channels, filters, batches, and pooling.
 
-Docs: docs/api/functions_conv.md
+Docs: docs/tutorial/10-cnn-and-rnn.md
 
 Real images have channels (3 for RGB), and a layer applies many filters:
 

@@ -1,6 +1,6 @@
 """Step 58: a representative CNN -- VGG16.
 
-Docs: docs/api/models.md
+Docs: docs/tutorial/10-cnn-and-rnn.md
 
 VGG16 (Simonyan and Zisserman, 2014) is 13 convolutions and 3 fully
 connected layers, all with ReLU, built by one rule: 3x3 convolutions with

@@ -1,6 +1,6 @@
 """Step 59: a recurrent network (RNN) -- predicting a sine wave one step ahead.
 
-Docs: docs/api/layers.md
+Docs: docs/tutorial/10-cnn-and-rnn.md
 
 A recurrent layer keeps a hidden state h between calls, so its output can
 depend on everything it has seen so far:

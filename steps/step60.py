@@ -1,6 +1,6 @@
 """Step 60: LSTM and SeqDataLoader -- mini-batches of time series.
 
-Docs: docs/api/dataloaders.md
+Docs: docs/tutorial/10-cnn-and-rnn.md
 
 Step 59 fed one value at a time.  To train on mini-batches without breaking
 the time order, ``SeqDataLoader(dataset, batch_size)`` reads the sequence
