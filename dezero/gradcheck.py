@@ -3,7 +3,9 @@
 ``gradcheck(f, *inputs, order=1|2)`` compares the backward of ``f`` with central
 differences in float64, on every floating-point input, with a random upstream
 gradient (an all-ones one would let a backward that ignores its incoming
-gradient pass).  With ``order=2`` it also checks the gradient of the gradient.
+gradient pass).  With ``order=2`` it also checks the gradient of the gradient,
+with respect to the inputs and to the upstream gradient (a backward that detaches
+its incoming gradient from the graph fails there).
 """
 from __future__ import annotations
 
@@ -65,17 +67,17 @@ def _analytic(f: Callable, xs: list[Variable], gys: list[np.ndarray],
     return [x.grad for x in xs]
 
 
-def _check(name: str, order: int, i: int, x: np.ndarray, analytic: np.ndarray,
+def _check(name: str, order: int, label: str, x: np.ndarray, analytic: np.ndarray,
            numeric: np.ndarray, rtol: float, atol: float) -> None:
     if analytic.shape != numeric.shape:
         raise GradcheckError(
-            f"gradcheck({name}, order={order}): input {i} of shape {x.shape} got an "
+            f"gradcheck({name}, order={order}): {label} of shape {x.shape} got an "
             f"analytic gradient of shape {analytic.shape}")
     err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
     if err.size and (np.max(err) > 0 or not np.all(np.isfinite(analytic))):
         worst = np.unravel_index(np.argmax(np.where(np.isfinite(err), err, np.inf)), err.shape)
         raise GradcheckError(
-            f"gradcheck({name}, order={order}): gradient of input {i} (shape {x.shape}) "
+            f"gradcheck({name}, order={order}): gradient of {label} (shape {x.shape}) "
             f"is wrong; worst element {tuple(int(w) for w in worst)}: "
             f"analytic {analytic[worst]!r}, numeric {numeric[worst]!r} "
             f"(rtol={rtol}, atol={atol})")
@@ -107,32 +109,50 @@ def gradcheck(f: Callable, *inputs: Any, order: int = 1, eps: float = 1e-6,
     makers = sorted({type(y.creator).__name__ for y in probe if y.creator is not None})
     if makers:  # a lambda's name says little; the Function that made the output does
         name = f"{name} -> {', '.join(makers)}"
-    _check_order1(name, call, arrays, list(wrt), rng, eps, rtol, atol, order=1)
+    labels = {i: f"input {i}" for i in wrt}
+    _check_order1(name, call, arrays, list(wrt), rng, eps, rtol, atol, 1, labels)
     if order == 2:
-        def grads_of(*xs: Variable) -> list[Variable]:
-            ys = _outputs(call(*xs))
-            gys = [Variable(g) for g in second_gys]
-            for x in xs:
-                x.cleargrad()
-            total = None
-            for y, gy in zip(ys, gys):
-                term = (y * gy).sum()
-                total = term if total is None else total + term
-            total.backward(create_graph=True)
-            out = []
-            for i in wrt:
-                gx = xs[i].grad
-                out.append(gx if gx is not None else Variable(np.zeros_like(xs[i].data)) * xs[i])
-            return out
-
-        second_gys = [rng.standard_normal(y.shape) for y in probe]
-        _check_order1(name, grads_of, arrays, list(wrt), rng, eps, rtol, atol, order=2)
+        _check_order2(name, call, arrays, list(wrt), probe, rng, eps, rtol, atol, labels)
     return True
+
+
+def _check_order2(name: str, f: Callable, arrays: list[np.ndarray], wrt: list[int],
+                  probe: list[Variable], rng: np.random.Generator, eps: float, rtol: float,
+                  atol: float, labels: dict[int, str]) -> None:
+    """Check the gradient of the backward itself, as PyTorch's ``gradgradcheck`` does.
+
+    The backward maps (xs, gys) to gxs, and is linear in the upstream gradients gys,
+    so both are its inputs: differentiating gxs only with respect to xs (with a
+    constant gy) would let a backward that detaches gy from the graph pass.
+    """
+    n = len(arrays)
+
+    def grads_of(*xs_and_gys: Variable) -> list[Variable]:
+        xs, gys = xs_and_gys[:n], xs_and_gys[n:]
+        ys = _outputs(f(*xs))
+        for v in xs_and_gys:
+            v.cleargrad()
+        total = None
+        for y, gy in zip(ys, gys):
+            term = (y * gy).sum()
+            total = term if total is None else total + term
+        total.backward(create_graph=True)
+        out = []
+        for i in wrt:
+            gx = xs[i].grad
+            # A gradient that does not depend on anything (None) is a differentiable zero.
+            out.append(gx if gx is not None else Variable(np.zeros_like(xs[i].data)) * xs[i])
+        return out
+
+    gys = [rng.standard_normal(y.shape) for y in probe]
+    labels = {**labels, **{n + k: f"upstream gradient of output {k}" for k in range(len(gys))}}
+    _check_order1(name, grads_of, arrays + gys, list(wrt) + [n + k for k in range(len(gys))],
+                  rng, eps, rtol, atol, 2, labels)
 
 
 def _check_order1(name: str, f: Callable, arrays: list[np.ndarray], wrt: list[int],
                   rng: np.random.Generator, eps: float, rtol: float, atol: float,
-                  order: int) -> None:
+                  order: int, labels: dict[int, str]) -> None:
     xs = [Variable(a.copy()) for a in arrays]
     ys = _outputs(f(*xs))
     gys = [rng.standard_normal(y.shape) for y in ys]
@@ -144,7 +164,7 @@ def _check_order1(name: str, f: Callable, arrays: list[np.ndarray], wrt: list[in
         numeric = finite_difference(fn, work[i], eps)
         gx = grads[i]
         analytic = np.zeros_like(work[i]) if gx is None else cuda.as_numpy(gx.data)
-        _check(name, order, i, work[i], analytic.astype(np.float64), numeric, rtol, atol)
+        _check(name, order, labels[i], work[i], analytic.astype(np.float64), numeric, rtol, atol)
 
 
 def numerical_grad(f: Callable, x: Any, *args: Any, eps: float = 1e-4, **kwargs: Any) -> np.ndarray:

@@ -2,16 +2,24 @@
 
 For each sample case of each spec, tests/test_ops.py checks
   * forward against a NumPy reference (float64),
-  * first- and (where smooth) second-order gradients with dezero.gradcheck,
-  * float32 in -> float32 out, and float32 gradients.
-Adding an op means adding one OpSpec line to the family's file in tests/opdata/.
+  * first- and (where smooth) second-order gradients with dezero.gradcheck, the
+    second order also with respect to the upstream gradient,
+  * float32 in -> float32 out, with values and gradients close to float64's,
+  * every floating input gets a gradient unless the row lists it in ``nondiff``.
+Adding an op means adding one OpSpec line to the family's file in tests/opdata/; the
+guard finds a public function without a row by running the rows and recording which
+public callables they call.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
+import importlib.util
 import pkgutil
-from typing import Any, Callable, Sequence
+import types
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -35,6 +43,9 @@ class OpSpec:
     order  -- highest gradient order checked: 2, 1, or 0 (forward only)
     make   -- optional make(rng, shapes) -> list of arrays, replacing the uniform draw
               (integer inputs such as labels stay integer and are not differentiated)
+    nondiff -- indices of floating inputs that are not differentiable (a target the
+              function treats as a constant); every other floating input must get a gradient
+    rtol32, atol32 -- how close float32 outputs and gradients must be to float64's
     """
 
     name: str
@@ -47,6 +58,9 @@ class OpSpec:
     rtol: float = 1e-4
     atol: float = 1e-6
     label: str = ""
+    nondiff: tuple[int, ...] = ()
+    rtol32: float = 1e-4
+    atol32: float = 1e-5
 
     def inputs(self, case: int, seed: int = 0) -> list[np.ndarray]:
         """The float64 (and integer) input arrays of sample case ``case``."""
@@ -62,6 +76,14 @@ class OpSpec:
         return self.label or self.name
 
 
+    def differentiable(self, xs: Sequence[np.ndarray]) -> list[int]:
+        """Indices of the inputs whose gradients are checked: floating, not in ``nondiff``."""
+        return [i for i, x in enumerate(xs) if x.dtype.kind == "f" and i not in self.nondiff]
+
+
+OPDATA = Path(__file__).resolve().parent / "opdata"
+
+
 def all_specs() -> list[OpSpec]:
     """Every OpSpec listed in the modules of tests/opdata/ (each defines SPECS)."""
     import opdata
@@ -69,6 +91,65 @@ def all_specs() -> list[OpSpec]:
     for mod in pkgutil.iter_modules(opdata.__path__):
         specs.extend(importlib.import_module(f"opdata.{mod.name}").SPECS)
     return specs
+
+
+def fresh_specs() -> list[OpSpec]:
+    """The OpSpecs of tests/opdata/ from a new execution of its files (not cached in
+    sys.modules), so that names bound at import (``F.sin``) see the module as it is now."""
+    specs: list[OpSpec] = []
+    for path in sorted(OPDATA.glob("[!_]*.py")):
+        spec = importlib.util.spec_from_file_location(f"_fresh_opdata_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        specs.extend(module.SPECS)
+    return specs
+
+
+def public_callables(module: types.ModuleType) -> dict[str, Any]:
+    """{name: object} of every public callable a module offers: functions, partials,
+    callable objects and classes alike (modules excluded)."""
+    return {name: obj for name, obj in vars(module).items()
+            if not name.startswith("_") and callable(obj)
+            and not isinstance(obj, types.ModuleType)}
+
+
+@contextlib.contextmanager
+def recording_calls(modules: Sequence[types.ModuleType]) -> Iterator[set[int]]:
+    """Within the block, the public callables of ``modules`` record the id of the object
+    they stand for in the yielded set whenever they are called through the module."""
+    called: set[int] = set()
+    saved = []
+
+    def recorder(obj: Any) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            called.add(id(obj))
+            return obj(*args, **kwargs)
+        return call
+
+    try:
+        for module in modules:
+            for name, obj in public_callables(module).items():
+                saved.append((module, name, obj))
+                setattr(module, name, recorder(obj))
+        yield called
+    finally:
+        for module, name, obj in saved:
+            setattr(module, name, obj)
+
+
+def uncovered_callables(modules: Sequence[types.ModuleType]) -> list[str]:
+    """Public callables of ``modules`` that no OpSpec calls (matched by the object called,
+    not by a row's name: an alias is covered when the object it names is called)."""
+    public = {f"{m.__name__}.{n}": obj for m in modules for n, obj in public_callables(m).items()}
+    with recording_calls(modules) as called:
+        for spec in fresh_specs():
+            spec.fn(*[_as_variable(x) for x in spec.inputs(0)])
+    return sorted(name for name, obj in public.items() if id(obj) not in called)
+
+
+def _as_variable(x: np.ndarray) -> Any:
+    from dezero import Variable
+    return Variable(x)
 
 
 def cases() -> list[tuple[OpSpec, int]]:

@@ -12,6 +12,7 @@ import tarfile
 import numpy as np
 import pytest
 from httpserver import LocalServer, dead_url, files_under, isolate_cache
+from optional import unavailable
 
 from dezero import datasets
 from dezero.datasets import (CIFAR10, CIFAR100, MNIST, Dataset, FashionMNIST, IDXFormatError,
@@ -329,10 +330,7 @@ def test_label_names():
 def test_real_fashion_mnist_from_the_debian_package(cache):
     """Loads the files of Debian's ``dataset-fashion-mnist`` through the normal lookup."""
     if not os.path.isdir(DEBIAN_FASHION_DIR):
-        if os.environ.get("CI"):
-            pytest.fail(f"{DEBIAN_FASHION_DIR} is missing: CI must `apt-get install -y "
-                        "dataset-fashion-mnist`")
-        pytest.skip(f"{DEBIAN_FASHION_DIR} not installed (apt-get install dataset-fashion-mnist)")
+        unavailable(f"{DEBIAN_FASHION_DIR} is missing (apt-get install dataset-fashion-mnist)")
     train, test = FashionMNIST(train=True), FashionMNIST(train=False)
     assert train.data.shape == (60000, 1, 28, 28) and train.label.shape == (60000,)
     assert test.data.shape == (10000, 1, 28, 28) and test.label.shape == (10000,)

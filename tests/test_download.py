@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from httpserver import LocalServer, dead_url, files_under, isolate_cache
+from optional import require
 
 import dezero
 from dezero.utils import download
@@ -132,7 +133,7 @@ def test_plain_text_progress_when_tqdm_is_missing(cache, server, capsys, monkeyp
 
 
 def test_tqdm_progress_when_installed(cache, server, capsys):
-    pytest.importorskip("tqdm")
+    require("tqdm")
     url = server.add("/p/payload.bin", PAYLOAD)
     get_file(url, quiet=False)
     err = capsys.readouterr().err

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from optional import require
 
 from dezero.datasets import write_idx
 from dezero.datasets.mnist import _SPLIT_FILES
@@ -157,7 +158,7 @@ def test_runs_without_tqdm_and_matplotlib(tmp_path):
 
 
 def test_tqdm_bars(tmp_path):
-    pytest.importorskip("tqdm")
+    require("tqdm")
     proc = run_example("spiral.py", "--epochs", "2", "--out", str(tmp_path / "out"),
                        "--progress", "tqdm", tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -41,6 +41,17 @@ class WrongSecondOrder(Function):
         return gy * Variable(np.cos(x.data))
 
 
+class DetachesUpstream(Function):
+    """y = relu(x); its backward cuts gy out of the graph (right values, no gradient w.r.t. gy)."""
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return Variable(gy.data * (x.data > 0))
+
+
 def test_catches_backward_that_ignores_upstream_gradient():
     with pytest.raises(GradcheckError, match=r"IgnoresUpstream.*input 0"):
         gradcheck(lambda x: IgnoresUpstream()(x), np.random.randn(2, 3))
@@ -57,6 +68,17 @@ def test_catches_wrong_second_order_only_at_order_2():
     assert gradcheck(lambda v: WrongSecondOrder()(v), x, order=1)
     with pytest.raises(GradcheckError, match="order=2"):
         gradcheck(lambda v: WrongSecondOrder()(v), x, order=2)
+
+
+def test_catches_detached_upstream_gradient_only_at_order_2():
+    """ReLU's second derivative in x is zero, so only d(gx)/d(gy) exposes the detached gy."""
+    x = np.random.default_rng(1).choice([-1.0, 1.0], 5) * np.linspace(0.5, 2.0, 5)
+    assert gradcheck(lambda v: DetachesUpstream()(v), x, order=1)
+    with pytest.raises(GradcheckError, match=r"order=2.*upstream gradient of output 0"):
+        gradcheck(lambda v: DetachesUpstream()(v), x, order=2)
+    # The symptom a user sees: the gradient of relu(x)**2 is wrong at order 2.
+    with pytest.raises(GradcheckError, match="order=2"):
+        gradcheck(lambda v: DetachesUpstream()(v) ** 2, x, order=2)
 
 
 def test_error_names_worst_element():

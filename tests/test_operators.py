@@ -75,7 +75,14 @@ def test_variable_methods_follow_the_contract():
     assert x.transpose(1, 0, 2).shape == x.transpose((1, 0, 2)).shape == (3, 2, 4)
     assert x.T.shape == (4, 3, 2)
     assert x.sum(axis=-1, keepdims=True).shape == (2, 3, 1)
-    assert x.max(axis=0).shape == x.min(axis=(0, 1)).shape[:0] + (3, 4)
+    np.testing.assert_allclose(x.sum(axis=-1, keepdims=True).data, x.data.sum(-1, keepdims=True))
+    np.testing.assert_array_equal(x.transpose(1, 0, 2).data, x.data.transpose(1, 0, 2))
+    np.testing.assert_array_equal(x.T.data, x.data.T)
+    np.testing.assert_array_equal(x.reshape(4, 6).data, x.data.reshape(4, 6))
+    assert x.max(axis=0).shape == (3, 4)
+    np.testing.assert_array_equal(x.max(axis=0).data, x.data.max(axis=0))
+    np.testing.assert_array_equal(x.min(axis=(0, 1)).data, x.data.min(axis=(0, 1)))
+    assert x.min(axis=(0, 1)).shape == (4,)
     assert len(x) == 2 and x.ndim == 3 and x.size == 24 and x.dtype == np.float64
     assert isinstance(Parameter(np.ones(2)), Variable)
 

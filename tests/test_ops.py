@@ -1,19 +1,23 @@
 """Runs every OpSpec in tests/opdata/ through the same checks (see tests/opinfo.py)."""
 from __future__ import annotations
 
-import inspect
+import dataclasses
+import functools
 
 import numpy as np
 import pytest
-from opinfo import all_specs, case_id, cases
+from opinfo import OpSpec, all_specs, case_id, cases, uncovered_callables
 
+import dezero
 import dezero.functions as F
-from dezero import Variable
-from dezero.gradcheck import gradcheck
+import dezero.functions_conv
+from dezero import Function, Variable
+from dezero.gradcheck import GradcheckError, gradcheck
 
 CASES = cases()
 WITH_REFERENCE = [c for c in CASES if c[0].ref is not None]
 DIFFERENTIABLE = [c for c in CASES if c[0].order > 0]
+GUARDED = [F, dezero.functions_conv]
 
 
 def _outputs(y):
@@ -36,42 +40,168 @@ def test_forward_matches_numpy(item):
 @pytest.mark.parametrize("item", DIFFERENTIABLE, ids=[case_id(c) for c in DIFFERENTIABLE])
 def test_gradients(item):
     spec, case = item
-    assert gradcheck(spec.fn, *spec.inputs(case), order=spec.order,
-                     rtol=spec.rtol, atol=spec.atol)
+    xs = spec.inputs(case)
+    assert gradcheck(spec.fn, *xs, order=spec.order, rtol=spec.rtol, atol=spec.atol,
+                     wrt=spec.differentiable(xs))
+
+
+def _weighted_gradients(spec, xs, gys_seed=0):
+    """Outputs of spec.fn on ``xs`` and the gradients of sum <y, gy> (random gy, float64
+    draw cast to each output's dtype) with respect to every input."""
+    vs = [Variable(x) for x in xs]
+    ys = _outputs(spec.fn(*vs))
+    rng = np.random.default_rng(gys_seed)
+    total = None
+    for y in ys:
+        term = (y * Variable(rng.standard_normal(y.shape).astype(y.dtype))).sum()
+        total = term if total is None else total + term
+    total.backward()
+    return ys, [v.grad for v in vs]
 
 
 @pytest.mark.parametrize("item", CASES, ids=[case_id(c) for c in CASES])
-def test_float32_stays_float32(item):
+def test_float32_matches_float64(item):
+    """float32 in -> float32 out and gradients, with values close to float64's on the same
+    numbers; every differentiable floating input gets a gradient."""
     spec, case = item
-    xs = [x.astype(np.float32) if x.dtype.kind == "f" else x for x in spec.inputs(case)]
-    vs = [Variable(x) for x in xs]
-    ys = _outputs(spec.fn(*vs))
-    for y in ys:
-        assert y.dtype == np.float32, f"{spec.id}: float32 inputs gave a {y.dtype} output"
+    xs32 = [x.astype(np.float32) if x.dtype.kind == "f" else x for x in spec.inputs(case)]
+    xs64 = [x.astype(np.float64) if x.dtype.kind == "f" else x for x in xs32]
     if spec.order == 0:
-        return
-    total = sum((y.sum() for y in ys[1:]), ys[0].sum())
-    total.backward()
-    for v in vs:
-        if v.dtype.kind == "f" and v.grad is not None:
-            assert v.grad.dtype == np.float32, f"{spec.id}: gradient dtype {v.grad.dtype}"
+        ys32, ys64 = _outputs(spec.fn(*map(Variable, xs32))), _outputs(spec.fn(*map(Variable, xs64)))
+        grads32 = grads64 = []
+    else:
+        ys32, grads32 = _weighted_gradients(spec, xs32)
+        ys64, grads64 = _weighted_gradients(spec, xs64)
+    tol = dict(rtol=spec.rtol32, atol=spec.atol32)
+    want = [y.data for y in ys64] if spec.ref is None else _outputs(spec.ref(*xs64))
+    for y32, y64 in zip(ys32, want):
+        assert y32.dtype == np.float32, f"{spec.id}: float32 inputs gave a {y32.dtype} output"
+        np.testing.assert_allclose(y32.data, y64, **tol,
+                                   err_msg=f"{spec.id}: float32 output far from float64's")
+    for i in spec.differentiable(xs32) if spec.order else []:
+        g32, g64 = grads32[i], grads64[i]
+        assert g32 is not None, (
+            f"{spec.id}: floating input {i} got no gradient; if it is not differentiable, "
+            "list it in the row's nondiff")
+        assert g32.dtype == np.float32, f"{spec.id}: input {i} gradient dtype {g32.dtype}"
+        np.testing.assert_allclose(g32.data, g64.data, **tol,
+                                   err_msg=f"{spec.id}: float32 gradient of input {i} far "
+                                           "from float64's")
 
 
-def _public_functions():
-    modules = [F]
-    names = {}
-    for mod in modules:
-        for name, obj in vars(mod).items():
-            if not name.startswith("_") and inspect.isfunction(obj) and \
-                    obj.__module__.startswith("dezero."):
-                names[name] = obj
-    return names
+class _HalfPrecisionSin(Function):
+    """sin whose float32 path goes through float16: right dtype, wrong values."""
+
+    def forward(self, x):
+        return np.sin(x.astype(np.float16) if x.dtype == np.float32 else x).astype(x.dtype)
+
+    def backward(self, gy):
+        return gy * F.cos(self.inputs[0])
+
+
+class _HalfPrecisionSinGrad(Function):
+    """sin whose float32 gradient goes through float16."""
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        cos = np.cos(x.data.astype(np.float16) if x.dtype == np.float32 else x.data)
+        return gy * cos.astype(x.dtype)
+
+
+class _ForgetsSecondInput(Function):
+    """x0 * x1 whose backward gives x1 no gradient."""
+
+    def forward(self, x0, x1):
+        return x0 * x1
+
+    def backward(self, gy):
+        return gy * self.inputs[1], None
+
+
+def test_float32_check_catches_wrong_values_and_missing_gradients():
+    for ref in (np.sin, None):  # against the NumPy reference, or else the float64 run
+        spec = OpSpec("sin16", lambda x: _HalfPrecisionSin()(x), ref)
+        with pytest.raises(AssertionError, match="float32 output far"):
+            test_float32_matches_float64((spec, 2))
+    spec = OpSpec("sin16", lambda x: _HalfPrecisionSinGrad()(x), np.sin)
+    with pytest.raises(AssertionError, match="float32 gradient of input 0 far"):
+        test_float32_matches_float64((spec, 2))
+    forgets = OpSpec("mul", lambda a, b: _ForgetsSecondInput()(a, b), None, [((3,), (3,))])
+    with pytest.raises(AssertionError, match="input 1 got no gradient"):
+        test_float32_matches_float64((forgets, 0))
+    # Listing the input as not differentiable is the documented way out.
+    test_float32_matches_float64((dataclasses.replace(forgets, nondiff=(1,)), 0))
+
+
+# -- the harness catches a backward that detaches its upstream gradient ----------------------
+
+
+def _detaching(backward):
+    """``backward`` with every incoming gradient cut out of the graph: the values stay right,
+    so only a check of d(gx)/d(gy) can see it."""
+    def planted(self, *gys):
+        return backward(self, *[Variable(gy.data) for gy in gys])
+    return planted
+
+
+def _rows_made_by(cls):
+    """(spec, case) pairs of order 2 whose output is made by Function class ``cls``."""
+    rows = []
+    for spec, case in DIFFERENTIABLE:
+        if spec.order == 2:
+            ys = _outputs(spec.fn(*[Variable(x) for x in spec.inputs(case)]))
+            if any(type(y.creator) is cls for y in ys):
+                rows.append((spec, case))
+    return rows
+
+
+@pytest.mark.parametrize("cls", [dezero.functions.activation.ReLU,
+                                 dezero.functions.elementwise.Sin,
+                                 dezero.functions.reduction.Sum,
+                                 dezero.functions.linalg.MatMul,
+                                 dezero.functions.shape.Reshape],
+                         ids=lambda c: c.__name__)
+def test_rows_catch_a_detached_upstream_gradient(cls, monkeypatch):
+    rows = _rows_made_by(cls)
+    assert rows, f"no order-2 row makes a {cls.__name__}"
+    spec, case = rows[0]
+    xs = spec.inputs(case)
+    assert gradcheck(spec.fn, *xs, order=2, wrt=spec.differentiable(xs))
+    monkeypatch.setattr(cls, "backward", _detaching(cls.backward))
+    with pytest.raises(GradcheckError, match="order=2"):
+        gradcheck(spec.fn, *xs, order=2, rtol=spec.rtol, atol=spec.atol,
+                  wrt=spec.differentiable(xs))
+
+
+# -- the guard: every public callable has a row -----------------------------------------------
 
 
 def test_every_public_function_has_an_entry():
-    covered = {s.name for s in all_specs()}
-    public = _public_functions()
-    # An alias (mean = average, *_simple) is covered by the entry of the function it names.
-    covered_objs = {public[n] for n in covered if n in public}
-    missing = sorted(n for n, f in public.items() if n not in covered and f not in covered_objs)
-    assert not missing, f"public functions without an OpSpec in tests/opdata/: {missing}"
+    missing = uncovered_callables(GUARDED)
+    assert not missing, f"public callables that no OpSpec in tests/opdata/ calls: {missing}"
+
+
+def test_guard_catches_a_planted_partial_and_callable_object(monkeypatch):
+    class Halve:
+        def __call__(self, x):
+            return x * 0.5
+
+    monkeypatch.setattr(F, "sum_rows", functools.partial(F.sum, axis=1), raising=False)
+    monkeypatch.setattr(F, "halve", Halve(), raising=False)
+    missing = uncovered_callables(GUARDED)
+    assert "dezero.functions.sum_rows" in missing and "dezero.functions.halve" in missing
+    # A row naming a covered function does not cover a new alias-by-name: only calls count.
+    assert "dezero.functions.sum" not in missing
+
+
+def test_guard_sees_aliases_as_the_object_they_name():
+    public = {**vars(F)}
+    assert public["mean"] is public["average"]
+    assert not any(name.endswith((".mean", ".average")) for name in uncovered_callables(GUARDED))
+
+
+def test_all_specs_are_found():
+    assert len(all_specs()) >= 60

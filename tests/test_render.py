@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from optional import require
 
 import dezero.functions as F
 from dezero import Variable
@@ -22,7 +23,7 @@ SVG_TEXT = "{http://www.w3.org/2000/svg}text"
 def backend(request, monkeypatch, dot_program):
     """Each test runs through the graphviz package and, with it forced off, through dot itself."""
     if request.param == "graphviz-package":
-        pytest.importorskip("graphviz")
+        require("graphviz")
     else:
         monkeypatch.setitem(sys.modules, "graphviz", None)  # makes `import graphviz` fail
     return request.param
@@ -85,7 +86,7 @@ def test_dot_extension_needs_no_graphviz(tmp_path, no_graphviz):
 @pytest.mark.parametrize("package", [True, False])
 def test_missing_dot_saves_the_text_and_says_how_to_install(tmp_path, monkeypatch, package):
     if package:
-        pytest.importorskip("graphviz")  # the package is there, the program is not
+        require("graphviz")  # the package is there, the program is not
     else:
         monkeypatch.setitem(sys.modules, "graphviz", None)
     empty = tmp_path / "empty-bin"

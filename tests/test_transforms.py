@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from optional import require
 
 from dezero import transforms as T
 
@@ -65,7 +66,7 @@ def test_random_horizontal_flip_on_arrays():
 
 @pytest.fixture
 def rgb():
-    Image = pytest.importorskip("PIL.Image")
+    Image = require("PIL.Image")
     pixels = (np.arange(4 * 6 * 3).reshape(4, 6, 3) * 3 % 256).astype(np.uint8)  # H=4, W=6
     return Image.fromarray(pixels), pixels
 
