@@ -320,7 +320,7 @@ class Function:
                 ys = self.forward(*[x._data for x in inputs])
         except ValueError as e:
             shapes = ", ".join(str(tuple(x.shape)) for x in inputs)
-            raise ValueError(f"{type(self).__name__}: {e} (input shapes: {shapes})") from e
+            raise ValueError(f"{type(self).__name__}: {str(e).rstrip()} (input shapes: {shapes})") from e
 
         if type(ys) is not tuple:
             # _output_variable, inlined

@@ -77,9 +77,9 @@ def _check(name: str, order: int, label: str, x: np.ndarray, analytic: np.ndarra
     if err.size and (np.max(err) > 0 or not np.all(np.isfinite(analytic))):
         worst = np.unravel_index(np.argmax(np.where(np.isfinite(err), err, np.inf)), err.shape)
         raise GradcheckError(
-            f"gradcheck({name}, order={order}): gradient of {label} (shape {x.shape}) "
+            f"gradcheck({name}, order={order}): gradient w.r.t. {label} (shape {x.shape}) "
             f"is wrong; worst element {tuple(int(w) for w in worst)}: "
-            f"analytic {analytic[worst]!r}, numeric {numeric[worst]!r} "
+            f"analytic {float(analytic[worst])!r}, numeric {float(numeric[worst])!r} "
             f"(rtol={rtol}, atol={atol})")
 
 
@@ -145,7 +145,7 @@ def _check_order2(name: str, f: Callable, arrays: list[np.ndarray], wrt: list[in
         return out
 
     gys = [rng.standard_normal(y.shape) for y in probe]
-    labels = {**labels, **{n + k: f"upstream gradient of output {k}" for k in range(len(gys))}}
+    labels = {**labels, **{n + k: f"the upstream gradient of output {k}" for k in range(len(gys))}}
     _check_order1(name, grads_of, arrays + gys, list(wrt) + [n + k for k in range(len(gys))],
                   rng, eps, rtol, atol, 2, labels)
 

@@ -3,7 +3,8 @@
 1. Every ```python block of docs/**/*.md runs. The blocks of one page run in order in one
    namespace, in a temporary working folder. A block may be skipped only when an HTML comment
    ``<!-- docs-test: skip reason="..." -->`` stands right before it; it is still compiled.
-   A ```text block right after a python block is its expected output, compared line by line.
+   A ```text block right after a python block is its expected output, compared line by line;
+   a block that prints must have one.
    Pictures a page shows (``](../images/NAME)``) must be drawn by that page's own code; the
    committed copy in docs/images must exist and draw the same labels.
    ``DEZERO_UPDATE_DOCS_IMAGES=1`` copies the freshly drawn pictures into docs/images.
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from optional import unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -91,6 +93,16 @@ def test_expected_output_is_compared(tmp_path):
     run_page(page, tmp_path)
 
 
+def test_printing_block_needs_expected_output(tmp_path):
+    """A block that prints but has no ```text block fails the page; with one it passes."""
+    page = tmp_path / "page.md"
+    page.write_text("```python\nx = 6 * 7\n```\n\n```python\nprint(x)\n```\n\nDone.\n")
+    with pytest.raises(AssertionError, match=r"(?s)page\.md:6: the block printed.*42.*no ```text"):
+        run_page(page, tmp_path)
+    page.write_text("```python\nx = 6 * 7\n```\n\n```python\nprint(x)\n```\n\n```text\n42\n```\n")
+    run_page(page, tmp_path)  # and a block that prints nothing needs no text block
+
+
 def test_skipped_block_is_still_compiled(tmp_path):
     page = tmp_path / "page.md"
     marker = '<!-- docs-test: skip reason="needs a GPU" -->\n'
@@ -124,7 +136,12 @@ def run_page(page: Path, folder: Path) -> None:
             printed = io.StringIO()
             with contextlib.redirect_stdout(printed):
                 exec(compiled, namespace)
-            if expected is not None:
+            if expected is None:
+                assert not printed.getvalue(), (
+                    f"{page}:{line}: the block printed\n{printed.getvalue()}\nbut no ```text "
+                    "block follows it: add one with the expected output right after the block "
+                    "(a printed result that nothing compares is not checked)")
+            else:
                 got = [s.rstrip() for s in printed.getvalue().strip("\n").splitlines()]
                 assert got == [s.rstrip() for s in expected.strip("\n").splitlines()], (
                     f"{page}:{line}: the block printed\n{printed.getvalue()}\n"
@@ -191,11 +208,8 @@ def _require(*modules: str) -> None:
     """Skip without the docs tools locally; fail in CI, where they must be installed."""
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
-        message = (f"the docs tools are not installed ({', '.join(missing)}): "
-                   "pip install -e '.[docs]'")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"the docs tools are not installed ({', '.join(missing)}): "
+                    "pip install -e '.[docs]'")
 
 
 @pytest.fixture(scope="module")
