@@ -8,10 +8,16 @@ backpropagates in constant stack depth.
 from __future__ import annotations
 
 import heapq
+import threading
+
 from dezero import cuda
 from dezero._config import enable_backprop_var
 
 from dezero.core import Function, Variable, _data_epoch, as_variable
+
+
+# Guards the accumulation into gradients that persist after backward (see below).
+_kept_grad_lock = threading.Lock()
 
 
 def _seed(y: "Variable") -> "Variable":
@@ -96,11 +102,19 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                         f"{gx._data.shape} for input {i} of shape {x._data.shape}; a "
                         "backward must return one gradient per input, shaped like it "
                         "(reduce broadcast gradients with sum_to)")
-                if x.grad is None:
-                    if retain_grad or x.creator is None:
-                        if id(gx) in kept:
-                            gx = _copy(gx)
-                        kept.add(id(gx))
+                if x.creator is None or retain_grad:
+                    # A gradient that outlives this call (a leaf's, a parameter's) may
+                    # be accumulated by backward passes in other threads at once: the
+                    # read-add-store must not interleave, or updates are lost.
+                    with _kept_grad_lock:
+                        if x.grad is None:
+                            if id(gx) in kept:
+                                gx = _copy(gx)
+                            kept.add(id(gx))
+                            x.grad = gx
+                        else:
+                            x.grad = x.grad + gx
+                elif x.grad is None:
                     x.grad = gx
                 else:
                     x.grad = x.grad + gx

@@ -29,10 +29,16 @@ _data_epoch = [0]
 def _check_array(data: Any, who: str) -> Any:
     """Return ``data`` as an accepted array, or raise a TypeError that says what to pass."""
     if isinstance(data, _ARRAY_TYPES):
-        if data.dtype.kind in "OSUV":
+        if data.dtype.kind not in "biufc":
             raise TypeError(
                 f"{who}: arrays of dtype {data.dtype} cannot be differentiated; "
                 "pass a numeric (float, int or bool) array")
+        if type(data) is not np.ndarray and isinstance(data, (np.matrix, np.ma.MaskedArray)):
+            # np.matrix turns * into a matrix product, a masked array drops or
+            # keeps its mask depending on the op: both would silently change results.
+            raise TypeError(
+                f"{who}: {type(data).__module__}.{type(data).__name__} is not supported "
+                "(its operators do not follow ndarray semantics); pass np.asarray(data)")
         return data
     if isinstance(data, np.generic) and data.dtype.kind in "biufc":
         return np.asarray(data)  # a NumPy scalar becomes the equivalent 0-d array
@@ -88,6 +94,22 @@ def _output_variable(y: Any) -> "Variable":
     return v
 
 
+def _empty_error(v: "Variable", what: str) -> TypeError:
+    name = f" {v.name!r}" if v.name else ""
+    return TypeError(
+        f"Variable{name} holds no data (data is None) and {what} needs an array; "
+        "assign one first (x.data = np.array(...))")
+
+
+def _check_not_empty(f: "Function", inputs: tuple) -> None:
+    """Raise a clear TypeError if an input of ``f`` is an empty Variable (data None)."""
+    for i, x in enumerate(inputs):
+        if x._data is None:
+            raise TypeError(
+                f"{type(f).__name__}: input {i} is a Variable that holds no data (data is "
+                "None); assign an array first (x.data = np.array(...))")
+
+
 class Variable:
     """A node of the graph holding an array, its gradient and the Function that made it."""
 
@@ -114,6 +136,13 @@ class Variable:
 
     @data.setter
     def data(self, value: Any) -> None:
+        if value is self._data:
+            return  # ``x.data = x.data`` changes nothing a graph depends on
+        if isinstance(value, Variable):
+            # DeZero programs written for core_simple, whose gradients were arrays,
+            # update with ``x.data -= lr * x.grad``: NumPy hands that to Variable's
+            # reflected operator, and the result arrives here. Store its array.
+            value = value._data
         # Graphs record each input's version; replacing data after a forward
         # pass is detected when that graph is backpropagated.
         self._data = None if value is None else _check_array(value, "Variable.data")
@@ -121,27 +150,43 @@ class Variable:
         self._version = _data_epoch[0]
 
     # -- array-like properties ------------------------------------------------
+    # An empty Variable (data None) has none of these: the except clauses turn
+    # NoneType's AttributeError into an error that says so, at no cost otherwise.
     @property
     def shape(self) -> tuple[int, ...]:
         """Shape of the data."""
-        return self._data.shape
+        try:
+            return self._data.shape
+        except AttributeError:
+            raise _empty_error(self, "shape") from None
 
     @property
     def ndim(self) -> int:
         """Number of dimensions of the data."""
-        return self._data.ndim
+        try:
+            return self._data.ndim
+        except AttributeError:
+            raise _empty_error(self, "ndim") from None
 
     @property
     def size(self) -> int:
         """Number of elements of the data."""
-        return self._data.size
+        try:
+            return self._data.size
+        except AttributeError:
+            raise _empty_error(self, "size") from None
 
     @property
     def dtype(self) -> np.dtype:
         """dtype of the data."""
-        return self._data.dtype
+        try:
+            return self._data.dtype
+        except AttributeError:
+            raise _empty_error(self, "dtype") from None
 
     def __len__(self) -> int:
+        if self._data is None:
+            raise _empty_error(self, "len()")
         return len(self._data)
 
     def __repr__(self) -> str:
@@ -186,6 +231,8 @@ class Variable:
         Variables; ``create_graph`` records the backward computation itself so
         the gradients can be differentiated again.
         """
+        if self._data is None:
+            raise _empty_error(self, "backward()")
         _backprop.backward(self, retain_grad=retain_grad, create_graph=create_graph)
 
     # -- array methods (differentiable) ---------------------------------------
@@ -319,8 +366,12 @@ class Function:
             else:
                 ys = self.forward(*[x._data for x in inputs])
         except ValueError as e:
+            _check_not_empty(self, inputs)
             shapes = ", ".join(str(tuple(x.shape)) for x in inputs)
             raise ValueError(f"{type(self).__name__}: {str(e).rstrip()} (input shapes: {shapes})") from e
+        except (TypeError, AttributeError):
+            _check_not_empty(self, inputs)
+            raise
 
         if type(ys) is not tuple:
             # _output_variable, inlined
