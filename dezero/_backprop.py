@@ -27,6 +27,18 @@ def _seed(y: "Variable") -> "Variable":
     return Variable(xp.ones(y._data.shape, dtype=dtype))
 
 
+def _check_seed(y: "Variable") -> None:
+    """A seed gradient set by the caller (``y.grad = ...``) must be shaped like ``y``."""
+    gy = y.grad
+    if not isinstance(gy, Variable):
+        gy = y.grad = as_variable(gy)  # an array the caller assigned
+    if gy._data is None or gy._data.shape != y._data.shape:
+        got = None if gy._data is None else gy._data.shape
+        raise ValueError(
+            f"Variable.backward: the starting gradient y.grad has shape {got} but y has "
+            f"shape {y._data.shape}; set y.grad to an array of y's shape, or to None for ones")
+
+
 def _output_grads(f: "Function") -> list:
     """The gradients of ``f``'s outputs; zeros for an output that is gone or got none."""
     gys = []
@@ -55,6 +67,8 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
     """Backpropagate from ``y``; see :meth:`dezero.Variable.backward`."""
     if y.grad is None:
         y.grad = _seed(y)
+    else:
+        _check_seed(y)
     if y.creator is None:
         return
 

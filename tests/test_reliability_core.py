@@ -159,3 +159,18 @@ def test_book_step29_newton_with_in_place_update():
     assert seen[:3] == [2.0, 1.4545454545454546, 1.1510467893775467]
     # the book prints these iterates to step 7
     assert seen[5:] == [1.0000012353089454, 1.000000000002289, 1.0]
+
+
+def test_a_seed_gradient_of_the_wrong_shape_names_both_shapes():
+    for seed in (Variable(np.ones(2)), Variable(np.ones((1, 3))), Variable(None)):
+        x = Variable(np.ones(3))
+        y = F.sin(x)
+        y.grad = seed
+        with pytest.raises(ValueError, match=r"Variable.backward: .*y.grad has shape .* "
+                                             r"but y has shape \(3,\)"):
+            y.backward()
+    x = Variable(np.ones(3))
+    y = F.sin(x)
+    y.grad = np.full(3, 2.0)  # an array is taken as the seed
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * np.cos(1.0))
