@@ -2,7 +2,7 @@
 
 Five workloads, each next to a floor measured in the same run (the same
 arithmetic in plain NumPy with no graph) and, where importable, PyTorch (CPU)
-and micrograd:
+and micrograd, every framework running exactly the same maths:
 
 1. ``chain``: a chain of scalar ops, forward + backward, in µs per op.
 2. ``wide``: n squared leaves summed by a balanced tree of adds, forward +
@@ -13,8 +13,9 @@ and micrograd:
 5. ``mlp memory``: bytes retained after many training iterations of a tiny MLP
    compared with after a few (should not grow).
 
-Each workload also checks that every framework computed the same gradient as
-the floor; a mismatch is reported in the row's note rather than hidden.
+Each workload checks that every framework computed what the floor computed
+(values and gradients); a row that disagrees gets ``ok`` False and a ``WRONG``
+note, and ``run.py`` then exits 1.
 """
 from __future__ import annotations
 
@@ -28,73 +29,76 @@ from typing import Any, Callable
 
 import numpy as np
 
-from common import growth_exponent, optional_import, row, rss_bytes, time_call, traced_peak
+from common import (checked_row, growth_exponent, mismatch, optional_import, row, rss_bytes,
+                    time_call, traced_peak)
 
 import dezero
 import dezero.functions as F
 
-# The scalar chain repeats this 4-op cycle; it mixes a constant multiply, a
-# constant add, a unary ufunc and a binary op fed twice by the same Variable
-# (so gradients accumulate), and it keeps y bounded: |sin| <= 1 before squaring.
-CHAIN_CYCLE = "y*1.0001, y+0.5, sin(y), y*y"
-# micrograd has no sin and would overflow on y*y without it; it runs this cycle.
-MICROGRAD_CYCLE = "y*1.0001, y+0.5, relu(y), y*0.5"
+# The scalar chain repeats a 4-op cycle built from ops every compared framework has
+# (micrograd has only +, *, ** and relu): a constant multiply, a constant add, a unary op
+# and a binary op fed twice by the same value (so gradients accumulate).  One cycle maps y
+# to relu(1.5 - 0.5·y)², whose fixed point y = 1 is neutral (slope -1): y stays bounded
+# and the gradient through thousands of cycles neither underflows nor overflows (≈ 1e-2
+# after 500 cycles, 5e-4 after 5,000), so a wrong derivative anywhere shows.  Every op is
+# exactly rounded in IEEE arithmetic, so all frameworks should agree to the last bit.
+CHAIN_SCALE = -0.5
+CHAIN_SHIFT = 1.5
+CHAIN_CYCLE = f"y*{CHAIN_SCALE}, y+{CHAIN_SHIFT}, relu(y), y*y"
 CHAIN_START = 0.5
+CHAIN_RTOL = 1e-12  # float64, same operations in the same order: any real difference is a bug
 TANH_ORDER = 6
 TANH_AT = 1.0
 
 
 # -- 1. scalar chain -----------------------------------------------------------
-def _chain(x: Any, n_ops: int, sin: Callable[[Any], Any]) -> Any:
-    """y after ``n_ops`` ops of :data:`CHAIN_CYCLE` applied to ``x`` (any array-like type)."""
+def _chain(x: Any, n_ops: int, relu: Callable[[Any], Any]) -> Any:
+    """y after ``n_ops`` ops of :data:`CHAIN_CYCLE` applied to ``x`` (any scalar-like type)."""
     y = x
     for _ in range(n_ops // 4):
-        y = sin(y * 1.0001 + 0.5)
+        y = relu(y * CHAIN_SCALE + CHAIN_SHIFT)
         y = y * y
     return y
 
 
-def _micrograd_chain(x: Any, n_ops: int) -> Any:
-    """y after ``n_ops`` ops of :data:`MICROGRAD_CYCLE` on a micrograd Value."""
-    y = x
+def _numpy_chain(n_ops: int) -> tuple[float, float]:
+    """(y, dy/dx) of the chain by hand in NumPy: the forward values, then the chain rule."""
+    y = np.array(CHAIN_START)
+    kept = []  # the input and output of each relu: all that the backward pass needs
     for _ in range(n_ops // 4):
-        y = (y * 1.0001 + 0.5).relu() * 0.5
-    return y
-
-
-def _numpy_chain_grad(n_ops: int) -> float:
-    """dy/dx of the chain by hand in NumPy: the forward values, then the chain rule backwards."""
-    x = np.array(CHAIN_START)
-    ins = []  # the inputs of sin and of the square, the only ops with a non-constant derivative
-    y = x
-    for _ in range(n_ops // 4):
-        s = y * 1.0001 + 0.5
-        y = np.sin(s)
-        ins.append((s, y))
-        y = y * y
+        s = y * CHAIN_SCALE + CHAIN_SHIFT
+        r = np.maximum(s, 0.0)
+        kept.append((s, r))
+        y = r * r
     g = np.array(1.0)
-    for s, u in reversed(ins):
-        g = g * (2.0 * u)
-        g = g * np.cos(s)
-        g = g * 1.0001
-    return float(g)
+    for s, r in reversed(kept):
+        g = g * (2.0 * r)  # y*y; equal to the sum g*r + g*r that autodiff accumulates
+        g = g * (s > 0)
+        g = g * CHAIN_SCALE
+    return float(y), float(g)
 
 
-def _dezero_chain_grad(n_ops: int) -> float:
+def _dezero_chain(n_ops: int) -> tuple[float, float]:
     x = dezero.Variable(np.array(CHAIN_START))
-    _chain(x, n_ops, F.sin).backward()
-    return float(x.grad.data)
+    y = _chain(x, n_ops, F.relu)
+    y.backward()
+    return float(y.data), float(x.grad.data)
 
 
-def _torch_chain_grad(torch: Any, n_ops: int) -> float:
+def _torch_chain(torch: Any, n_ops: int) -> tuple[float, float]:
     x = torch.tensor(CHAIN_START, dtype=torch.float64, requires_grad=True)
-    _chain(x, n_ops, torch.sin).backward()
-    return float(x.grad)
+    y = _chain(x, n_ops, torch.relu)
+    y.backward()
+    return float(y.detach()), float(x.grad)
 
 
-def _micrograd_chain_grad(engine: Any, n_ops: int) -> float:
+def _micrograd_relu(value: Any) -> Any:
+    return value.relu()
+
+
+def _micrograd_chain(engine: Any, n_ops: int) -> tuple[float, float]:
     x = engine.Value(CHAIN_START)
-    y = _micrograd_chain(x, n_ops)
+    y = _chain(x, n_ops, _micrograd_relu)
     # micrograd sorts the graph recursively: one Python frame per node.
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 2 * n_ops + 1000))
@@ -102,40 +106,27 @@ def _micrograd_chain_grad(engine: Any, n_ops: int) -> float:
         y.backward()
     finally:
         sys.setrecursionlimit(old_limit)
-    return float(x.grad)
-
-
-def _agreement(value: float, reference: float, rtol: float = 1e-9) -> str | None:
-    """None when ``value`` matches ``reference``, else a note saying by how much it does not."""
-    if math.isclose(value, reference, rel_tol=rtol, abs_tol=1e-300):
-        return None
-    return f"WRONG RESULT {value!r} != {reference!r}"
-
-
-def _join(*notes: str | None) -> str | None:
-    text = "; ".join(n for n in notes if n)
-    return text or None
+    return float(y.data), float(x.grad)
 
 
 def bench_chain(n_ops: int, repeat: int, torch: Any, micrograd: Any) -> list[dict]:
-    """Workload 1: µs per op of the scalar chain, forward + backward."""
-    rows = []
-    floor_s, _ = time_call(lambda: _numpy_chain_grad(n_ops), repeat)
-    reference = _numpy_chain_grad(n_ops)
-    floor = floor_s / n_ops * 1e6
+    """Workload 1: µs per op of the scalar chain, forward + backward, value and gradient checked."""
     label = f"chain {n_ops} ops fwd+bwd"
-    rows.append(row(f"{label}: numpy floor", floor, "µs/op", note=CHAIN_CYCLE))
-    best, _ = time_call(lambda: _dezero_chain_grad(n_ops), repeat)
-    rows.append(row(f"{label}: dezero", best / n_ops * 1e6, "µs/op", floor,
-                    _join("target ≤ 5", _agreement(_dezero_chain_grad(n_ops), reference))))
+    floor_s, _ = time_call(lambda: _numpy_chain(n_ops), repeat)
+    floor = floor_s / n_ops * 1e6
+    reference = _numpy_chain(n_ops)
+    rows = [row(f"{label}: numpy floor", floor, "µs/op", note=CHAIN_CYCLE)]
+    engines: dict[str, tuple[Callable[[], tuple[float, float]], str | None]] = {
+        "dezero": (lambda: _dezero_chain(n_ops), "target ≤ 5")}
     if torch is not None:
-        best, _ = time_call(lambda: _torch_chain_grad(torch, n_ops), repeat)
-        rows.append(row(f"{label}: torch", best / n_ops * 1e6, "µs/op", floor,
-                        _agreement(_torch_chain_grad(torch, n_ops), reference)))
+        engines["torch"] = (lambda: _torch_chain(torch, n_ops), None)
     if micrograd is not None:
-        best, _ = time_call(lambda: _micrograd_chain_grad(micrograd, n_ops), repeat)
-        rows.append(row(f"{label}: micrograd", best / n_ops * 1e6, "µs/op", floor,
-                        f"own cycle: {MICROGRAD_CYCLE}"))
+        engines["micrograd"] = (lambda: _micrograd_chain(micrograd, n_ops), None)
+    for name, (work, note) in engines.items():
+        best, _ = time_call(work, repeat)
+        problem = mismatch("y, dy/dx", work(), reference, CHAIN_RTOL)
+        rows.append(checked_row(f"{label}: {name}", best / n_ops * 1e6, "µs/op", floor, note,
+                                problem))
     return rows
 
 
@@ -154,50 +145,64 @@ def _wide_values(n: int) -> np.ndarray:
     return np.linspace(-1.0, 1.0, n)
 
 
-def _numpy_wide(values: np.ndarray) -> list:
+def _numpy_wide(leaves: list) -> list:
     """The floor: squares, tree sum and the leaves' gradients 2x, all on 0-d arrays."""
-    leaves = [np.array(v) for v in values]
     _tree_sum([x ** 2 for x in leaves])
     one = np.array(1.0)  # the gradient every tree add passes down unchanged
     return [2.0 * x * one for x in leaves]
 
 
-def _dezero_wide(leaves: list) -> None:
+def _graph_wide(leaves: list) -> None:
+    """dezero, torch and micrograd: the same expression, then backward."""
     _tree_sum([x ** 2 for x in leaves]).backward()
 
 
-def _torch_wide(leaves: list) -> None:
-    _tree_sum([x ** 2 for x in leaves]).backward()
+# {name: (leaves from the values, the timed work on the leaves, the gradients it left)}
+WideEngine = tuple[Callable[[np.ndarray], list], Callable[[list], Any],
+                   Callable[[list, Any], list]]
 
 
-def bench_wide(sizes: list[int], repeat: int, torch: Any) -> list[dict]:
-    """Workload 2: seconds for the wide graph at each size, and the growth exponents."""
-    rows = []
-    engines: dict[str, Callable[[np.ndarray], tuple[Callable, Callable]]] = {
-        "dezero": lambda vals: (lambda: [dezero.Variable(np.array(v)) for v in vals],
-                                _dezero_wide),
+def _wide_engines(torch: Any, micrograd: Any) -> dict[str, WideEngine]:
+    """Every side of the wide workload; all of them make their leaves before the clock starts."""
+    engines: dict[str, WideEngine] = {
+        "numpy floor": (lambda vals: [np.array(v) for v in vals], _numpy_wide,
+                        lambda leaves, grads: [float(g) for g in grads]),
+        "dezero": (lambda vals: [dezero.Variable(np.array(v)) for v in vals], _graph_wide,
+                   lambda leaves, _: [float(x.grad.data) for x in leaves]),
     }
     if torch is not None:
-        engines["torch"] = lambda vals: (
-            lambda: [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in vals],
-            _torch_wide)
-    times: dict[str, list[float]] = {"numpy floor": []}
+        engines["torch"] = (
+            lambda vals: [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in vals],
+            _graph_wide, lambda leaves, _: [float(x.grad) for x in leaves])
+    if micrograd is not None:
+        engines["micrograd"] = (lambda vals: [micrograd.Value(float(v)) for v in vals],
+                                _graph_wide, lambda leaves, _: [float(x.grad) for x in leaves])
+    return engines
+
+
+def bench_wide(sizes: list[int], repeat: int, torch: Any, micrograd: Any) -> list[dict]:
+    """Workload 2: seconds for the wide graph at each size, and the growth exponents.
+
+    The leaves (0-d arrays, Variables, tensors, Values) are inputs, not part of the
+    workload: every side, the floor included, makes them before the clock starts.
+    """
+    rows = []
+    times: dict[str, list[float]] = {}
     for n in sizes:
         values = _wide_values(n)
-        floor, _ = time_call(lambda: _numpy_wide(values), repeat)
-        times["numpy floor"].append(floor)
-        rows.append(row(f"wide n={n} fwd+bwd: numpy floor", floor, "s"))
-        for name, make in engines.items():
-            setup, work = make(values)
-            best, _ = time_call(work, repeat, setup=setup)
+        floor = math.nan
+        for name, (make_leaves, work, gradients) in _wide_engines(torch, micrograd).items():
+            best, _ = time_call(work, repeat, setup=lambda: make_leaves(values))
             times.setdefault(name, []).append(best)
-            leaves = setup()
-            work(leaves)
-            grads = np.array([float(x.grad.data if name == "dezero" else x.grad) for x in leaves])
-            ok = np.allclose(grads, 2.0 * values, rtol=1e-12, atol=0)
+            leaves = make_leaves(values)
+            problem = mismatch("gradients", gradients(leaves, work(leaves)), 2.0 * values, 1e-12)
+            label = f"wide n={n} fwd+bwd: {name}"
+            if name == "numpy floor":  # the first engine: the others' baseline
+                floor = best
+                rows.append(checked_row(label, best, "s", None, "leaves made untimed", problem))
+                continue
             target = "target n=16000 ≤ 0.13 s" if name == "dezero" and n == 16000 else None
-            rows.append(row(f"wide n={n} fwd+bwd: {name}", best, "s", floor,
-                            _join(target, None if ok else "WRONG GRADIENTS")))
+            rows.append(checked_row(label, best, "s", floor, target, problem))
     for name, ts in times.items():
         for i in range(1, len(sizes)):
             k = growth_exponent(sizes[i - 1], ts[i - 1], sizes[i], ts[i])
@@ -243,13 +248,13 @@ def bench_tanh(repeat: int, torch: Any) -> list[dict]:
     rows = [row(f"{label}: numpy floor", floor * 1e3, "ms", note="closed-form polynomial in tanh")]
     best, _ = time_call(lambda: _dezero_tanh_derivative(TANH_ORDER, TANH_AT), repeat)
     value = _dezero_tanh_derivative(TANH_ORDER, TANH_AT)
-    rows.append(row(f"{label}: dezero", best * 1e3, "ms", floor * 1e3,
-                    _join("target ≤ torch", _agreement(value, reference, 1e-9))))
+    rows.append(checked_row(f"{label}: dezero", best * 1e3, "ms", floor * 1e3, "target ≤ torch",
+                            mismatch("derivative", value, reference, 1e-9)))
     if torch is not None:
         best, _ = time_call(lambda: _torch_tanh_derivative(torch, TANH_ORDER, TANH_AT), repeat)
         value = _torch_tanh_derivative(torch, TANH_ORDER, TANH_AT)
-        rows.append(row(f"{label}: torch", best * 1e3, "ms", floor * 1e3,
-                        _agreement(value, reference, 1e-9)))
+        rows.append(checked_row(f"{label}: torch", best * 1e3, "ms", floor * 1e3, None,
+                                mismatch("derivative", value, reference, 1e-9)))
     return rows
 
 
@@ -259,9 +264,9 @@ def _numpy_chain_values(n_ops: int) -> list:
     kept = []
     y = np.array(CHAIN_START)
     for _ in range(n_ops // 4):
-        a = y * 1.0001
-        b = a + 0.5
-        c = np.sin(b)
+        a = y * CHAIN_SCALE
+        b = a + CHAIN_SHIFT
+        c = np.maximum(b, 0.0)
         y = c * c
         kept += (a, b, c, y)
     return kept
@@ -278,11 +283,11 @@ def _child_chain_rss(engine: str, n_ops: int) -> float:
 
         def build(n: int) -> Any:
             x = torch.tensor(CHAIN_START, dtype=torch.float64, requires_grad=True)
-            return x, _chain(x, n, torch.sin)
+            return x, _chain(x, n, torch.relu)
     elif engine == "dezero":
         def build(n: int) -> Any:
             x = dezero.Variable(np.array(CHAIN_START))
-            return x, _chain(x, n, F.sin)
+            return x, _chain(x, n, F.relu)
     else:
         raise ValueError(f"_child_chain_rss: engine must be 'dezero' or 'torch', got {engine!r}")
     build(1_000)  # warm-up: lazy initialisation is not the graph's memory
@@ -328,17 +333,17 @@ def bench_chain_memory(n_ops: int, torch: Any, micrograd: Any, torch_rss: bool =
 
     def build_dezero() -> Any:
         x = dezero.Variable(np.array(CHAIN_START))
-        return x, _chain(x, n_ops, F.sin)
+        return x, _chain(x, n_ops, F.relu)
 
     peak, graph = traced_peak(build_dezero)
     del graph
     rows.append(row(f"{label}: dezero", peak / n_ops, "B/op", floor,
                     "tracemalloc; target ≤ 600"))
     if micrograd is not None:
-        peak, graph = traced_peak(lambda: _micrograd_chain(micrograd.Value(CHAIN_START), n_ops))
+        peak, graph = traced_peak(
+            lambda: _chain(micrograd.Value(CHAIN_START), n_ops, _micrograd_relu))
         del graph
-        rows.append(row(f"{label}: micrograd", peak / n_ops, "B/op", floor,
-                        f"tracemalloc; own cycle: {MICROGRAD_CYCLE}"))
+        rows.append(row(f"{label}: micrograd", peak / n_ops, "B/op", floor, "tracemalloc"))
     # libtorch allocates outside Python's allocator, so compare resident-set growth.
     engines = ["dezero"] + (["torch"] if torch is not None and torch_rss else [])
     for name in engines:
@@ -364,8 +369,10 @@ def _checkpoint_flags(iters: int, checkpoints: tuple[int, ...]) -> list[bool]:
     return [i + 1 in checkpoints for i in range(iters)]
 
 
-def _dezero_mlp_steps(iters: int, checkpoints: tuple[int, ...], lr: float = 0.2) -> dict:
-    """Run the training loop; return {iteration: traced bytes after it} at ``checkpoints``."""
+def _dezero_mlp_steps(iters: int, checkpoints: tuple[int, ...], lr: float = 0.2,
+                      ) -> tuple[dict, list]:
+    """Run the training loop; return ({iteration: traced bytes after it} at ``checkpoints``,
+    the final parameter arrays)."""
     x, t, arrays = _mlp_data()
     W1, b1, W2, b2 = params = [dezero.Parameter(a.copy()) for a in arrays]
     act = getattr(F, "sigmoid", F.tanh)
@@ -386,10 +393,11 @@ def _dezero_mlp_steps(iters: int, checkpoints: tuple[int, ...], lr: float = 0.2)
             gc.collect()
             retained[done] = tracemalloc.get_traced_memory()[0]
             done += 1
-    return dict(zip(checkpoints, retained.tolist()))
+    return dict(zip(checkpoints, retained.tolist())), [p.data for p in params]
 
 
-def _numpy_mlp_steps(iters: int, checkpoints: tuple[int, ...], lr: float = 0.2) -> dict:
+def _numpy_mlp_steps(iters: int, checkpoints: tuple[int, ...], lr: float = 0.2,
+                     ) -> tuple[dict, list]:
     """The floor: the same loop with the gradients written out by hand."""
     x, t, (W1, b1, W2, b2) = _mlp_data()
     sig = hasattr(F, "sigmoid")
@@ -413,7 +421,7 @@ def _numpy_mlp_steps(iters: int, checkpoints: tuple[int, ...], lr: float = 0.2) 
             gc.collect()
             retained[done] = tracemalloc.get_traced_memory()[0]
             done += 1
-    return dict(zip(checkpoints, retained.tolist()))
+    return dict(zip(checkpoints, retained.tolist())), [W1, b1, W2, b2]
 
 
 def bench_mlp_memory(iters: int, early: int) -> list[dict]:
@@ -421,21 +429,29 @@ def bench_mlp_memory(iters: int, early: int) -> list[dict]:
 
     Also reports the difference from the midpoint: a leak grows with the number
     of iterations, while a constant offset (ints leaving the small-int cache)
-    shows in the first difference only.
+    shows in the first difference only.  The dezero rows also check that its loop
+    trained to the floor's final parameters.
     """
     rows = []
     mid = (early + iters) // 2
+    reference = None
     for name, steps in (("numpy floor", _numpy_mlp_steps), ("dezero", _dezero_mlp_steps)):
         gc.collect()
         tracemalloc.start()
         try:
-            retained = steps(iters, (early, mid, iters))
+            retained, params = steps(iters, (early, mid, iters))
         finally:
             tracemalloc.stop()
-        note = "target 0 (no growth)" if name == "dezero" else None
+        flat = np.concatenate([p.ravel() for p in params])
         for start in (early, mid):
-            rows.append(row(f"mlp train bytes kept it{iters}−it{start}: {name}",
-                            retained[iters] - retained[start], "B", note=note))
+            label = f"mlp train bytes kept it{iters}−it{start}: {name}"
+            if reference is None:
+                rows.append(row(label, retained[iters] - retained[start], "B"))
+            else:
+                rows.append(checked_row(label, retained[iters] - retained[start], "B", None,
+                                        "target 0 (no growth)",
+                                        mismatch("final parameters", flat, reference, 1e-7, 1e-9)))
+        reference = flat
     return rows
 
 
@@ -446,13 +462,13 @@ def run(quick: bool = False) -> list[dict]:
     rows = []
     if quick:
         rows += bench_chain(2_000, 3, torch, engine)
-        rows += bench_wide([250, 1_000], 3, torch)
+        rows += bench_wide([250, 1_000], 3, torch, engine)
         rows += bench_tanh(5, torch)
         rows += bench_chain_memory(20_000, torch, engine, torch_rss=False)
         rows += bench_mlp_memory(200, 50)
     else:
         rows += bench_chain(20_000, 5, torch, engine)
-        rows += bench_wide([1_000, 4_000, 16_000], 3, torch)
+        rows += bench_wide([1_000, 4_000, 16_000], 3, torch, engine)
         rows += bench_tanh(20, torch)
         rows += bench_chain_memory(200_000, torch, engine)
         rows += bench_mlp_memory(500, 50)

@@ -2,7 +2,8 @@
 
 Three workloads, each timed per training iteration on the CPU and checked for agreement: the loss
 and the updated first-layer weights after one step from the same start must match the NumPy
-floor (the CNN: PyTorch, when importable); a mismatch is reported in the row's note.
+floor (the CNN: PyTorch, when importable); a mismatch makes the row's ``ok`` False (run.py then
+exits 1) and is described in its note.
 
 1. ``mlp small``: 784-100-10 MLP with sigmoid, batch 100. The floor is the same MLP written by
    hand in NumPy (in this file); PyTorch CPU is shown too when importable. Target: dezero ≤ 1.1×
@@ -24,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from common import optional_import, row, time_call
+from common import checked_row, optional_import, row, time_call
 
 import dezero.functions as F
 from dezero import Parameter, optimizers
@@ -88,10 +89,6 @@ def _agreement(name: str, got: tuple[float, np.ndarray], want: tuple[float, np.n
         worst = float(np.max(np.abs(w - ref_w)))
         return f"WRONG UPDATE {name}: weights differ by up to {worst:.3g}"
     return None
-
-
-def _join(*notes: str | None) -> str | None:
-    return "; ".join(n for n in notes if n) or None
 
 
 # -- the NumPy floors ------------------------------------------------------------------------------
@@ -252,15 +249,15 @@ def bench_small_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
     check = _agreement("dezero", _one_step(DezeroNet(params, "sigmoid"), x, t), reference)
     net = DezeroNet(params, "sigmoid")
     value = _per_iteration(lambda: net.step(x, t), iters, repeat)
-    rows.append(row(f"{label}: dezero", value, "ms", floor,
-                    _join("target ≤ 1.1× numpy; DeZero 0.0.13: 1.9 ms", check)))
+    rows.append(checked_row(f"{label}: dezero", value, "ms", floor,
+                            "target ≤ 1.1× numpy; DeZero 0.0.13: 1.9 ms", check))
     if torch is not None:
         tx, tt = torch.from_numpy(x), torch.from_numpy(t)
         check = _agreement("torch", _one_step(TorchNet(torch, params, "sigmoid"), tx, tt),
                            reference)
         tnet = TorchNet(torch, params, "sigmoid")
         value = _per_iteration(lambda: tnet.step(tx, tt), iters, repeat)
-        rows.append(row(f"{label}: torch", value, "ms", floor, _join(_torch_note(torch), check)))
+        rows.append(checked_row(f"{label}: torch", value, "ms", floor, _torch_note(torch), check))
     return rows
 
 
@@ -282,12 +279,12 @@ def bench_large_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
                                  reference)
         tnet = TorchNet(torch, params, "relu")
         torch_ms = _per_iteration(lambda: tnet.step(tx, tt), iters, repeat)
-        rows.append(row(f"{label}: torch", torch_ms, "ms", floor,
-                        _join(_torch_note(torch), torch_check)))
-        rows.append(row(f"{label}: dezero vs torch", dezero_ms, "ms", torch_ms,
-                        _join("target ≤ 1.2× torch; DeZero 0.0.13: 24 ms", check)))
-    rows.append(row(f"{label}: dezero vs matmuls", dezero_ms, "ms", floor,
-                    check if torch_ms is not None else _join("torch not installed", check)))
+        rows.append(checked_row(f"{label}: torch", torch_ms, "ms", floor, _torch_note(torch),
+                                torch_check))
+        rows.append(checked_row(f"{label}: dezero vs torch", dezero_ms, "ms", torch_ms,
+                                "target ≤ 1.2× torch; DeZero 0.0.13: 24 ms", check))
+    rows.append(checked_row(f"{label}: dezero vs matmuls", dezero_ms, "ms", floor,
+                            None if torch_ms is not None else "torch not installed", check))
     return rows
 
 
@@ -306,9 +303,9 @@ def bench_cnn(torch: Any, iters: int, repeat: int) -> list[dict]:
     tnet = TorchNet(torch, params, "cnn")
     torch_ms = _per_iteration(lambda: tnet.step(tx, tt), iters, repeat)
     return [row(f"{label}: torch", torch_ms, "ms", note=_torch_note(torch)),
-            row(f"{label}: dezero", dezero_ms, "ms", torch_ms,
-                _join("target ≤ 1.3× torch; DeZero 0.0.13: 41 ms",
-                      _agreement("dezero (vs torch)", dezero_result, reference)))]
+            checked_row(f"{label}: dezero", dezero_ms, "ms", torch_ms,
+                        "target ≤ 1.3× torch; DeZero 0.0.13: 41 ms",
+                        _agreement("dezero (vs torch)", dezero_result, reference))]
 
 
 def run(quick: bool = False) -> list[dict]:

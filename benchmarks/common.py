@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmarks: timing, memory, growth exponents and result rows.
+"""Shared helpers of the benchmarks: timing, memory, growth exponents, result checks and rows.
 
 Every ``bench_*.py`` module imports these with ``from common import ...``.
 ``benchmarks/run.py`` registers this file under the module name ``common`` before
@@ -14,6 +14,8 @@ import statistics
 import time
 import tracemalloc
 from typing import Any, Callable
+
+import numpy as np
 
 
 def optional_import(name: str) -> Any:
@@ -91,13 +93,50 @@ def growth_exponent(n_small: float, t_small: float, n_large: float, t_large: flo
     return math.log(t_large / t_small) / math.log(n_large / n_small)
 
 
+def mismatch(what: str, got: Any, want: Any, rtol: float, atol: float = 0.0) -> str | None:
+    """None when ``got`` matches ``want`` elementwise (``np.allclose``), else a note saying how not.
+
+    The note starts with ``WRONG`` and names ``what`` was compared, the shapes when
+    they differ, or the largest absolute difference.  NaNs compare equal to NaNs.
+    """
+    got_array = np.asarray(got, dtype=np.float64)
+    want_array = np.asarray(want, dtype=np.float64)
+    if got_array.shape != want_array.shape:
+        return f"WRONG {what}: shape {got_array.shape} != {want_array.shape}"
+    if np.allclose(got_array, want_array, rtol=rtol, atol=atol, equal_nan=True):
+        return None
+    if got_array.ndim == 0:
+        return f"WRONG {what}: {float(got_array)!r} != {float(want_array)!r}"
+    worst = float(np.nanmax(np.abs(got_array - want_array)))
+    return f"WRONG {what}: differs by up to {worst:.3g}"
+
+
+def join_notes(*notes: str | None) -> str | None:
+    """The notes that are not None or empty, joined by '; ' (None when there are none)."""
+    return "; ".join(n for n in notes if n) or None
+
+
 def row(name: str, value: float, unit: str, baseline: float | None = None,
-        note: str | None = None) -> dict:
-    """One result row; ``ratio`` is value / baseline when a baseline (the floor) is given."""
+        note: str | None = None, ok: bool | None = None) -> dict:
+    """One result row; ``ratio`` is value / baseline when a baseline (the floor) is given.
+
+    ``ok`` says whether the workload's result was checked and agreed with its
+    reference (True), was checked and disagreed (False), or was not checked
+    (None, the key is left out).  ``run.py`` exits 1 when any row has ``ok`` False.
+    """
     result: dict = {"name": name, "value": value, "unit": unit}
     if baseline is not None:
         result["baseline"] = baseline
         result["ratio"] = value / baseline if baseline else math.inf
+    if ok is not None:
+        result["ok"] = bool(ok)
     if note:
         result["note"] = note
     return result
+
+
+def checked_row(name: str, value: float, unit: str, baseline: float | None = None,
+                note: str | None = None, problem: str | None = None) -> dict:
+    """A :func:`row` whose result was checked: ``problem`` is None when it agreed, else the
+    mismatch note (appended to ``note``; the row gets ``ok`` False)."""
+    return row(name, value, unit, baseline, join_notes(note, problem), ok=problem is None)

@@ -8,8 +8,11 @@ Usage (from the repository root)::
     python benchmarks/run.py --json out.json   # also write the rows as JSON
 
 Each ``bench_<name>.py`` defines ``run(quick: bool = False) -> list[dict]``
-returning rows ``{name, value, unit, baseline?, ratio?, note?}``; ``baseline`` is
-the floor's figure measured in the same run and ``ratio`` is value / baseline.
+returning rows ``{name, value, unit, baseline?, ratio?, ok?, note?}``; ``baseline``
+is the floor's figure measured in the same run, ``ratio`` is value / baseline and
+``ok`` says whether the row's result agreed with its reference (absent: not
+checked).  The exit status is 1 when a benchmark raised or any row has ``ok``
+False: a figure measured on a wrong result is no figure.
 Modules are loaded from their files, so nothing needs to be on ``sys.path``.
 """
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
-COLUMNS = ("benchmark", "value", "unit", "floor", "ratio", "note")
+COLUMNS = ("benchmark", "value", "unit", "floor", "ratio", "check", "note")
 
 
 def load_module(path: Path, name: str) -> ModuleType:
@@ -82,11 +85,24 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _check_cell(result_row: dict) -> str:
+    """'ok' or 'WRONG' for a row whose result was checked; '' for one that was not."""
+    if "ok" not in result_row:
+        return ""
+    return "ok" if result_row["ok"] else "WRONG"
+
+
+def wrong_rows(rows: list[dict]) -> list[dict]:
+    """The rows whose result was checked and disagreed with its reference (``ok`` False)."""
+    return [r for r in rows if r.get("ok") is False]
+
+
 def format_table(rows: list[dict]) -> str:
     """Rows as an aligned text table; numbers right-aligned, text left-aligned."""
     cells = [COLUMNS] + [
         (r["name"], _fmt(r["value"]), r["unit"], _fmt(r.get("baseline")),
-         _fmt(r["ratio"]) + "×" if r.get("ratio") is not None else "", r.get("note") or "")
+         _fmt(r["ratio"]) + "×" if r.get("ratio") is not None else "", _check_cell(r),
+         r.get("note") or "")
         for r in rows]
     widths = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
     right = {1, 3, 4}
@@ -114,7 +130,8 @@ def _write_json(path: Path, rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the selected benchmarks, print the table; exit status 1 if one of them failed."""
+    """Run the selected benchmarks, print the table; exit status 1 if one of them raised or
+    any row reports a wrong result."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="benchmarks to run (core, dot, nn ...); all by default")
     parser.add_argument("--quick", action="store_true", help="small sizes for a fast smoke run")
@@ -142,7 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(all_rows))
     if args.json is not None:
         _write_json(args.json, all_rows)
-    return 1 if failed else 0
+    wrong = wrong_rows(all_rows)
+    for r in wrong:
+        print(f"run.py: wrong result in {r['name']}: {r.get('note') or 'no note'}",
+              file=sys.stderr)
+    return 1 if failed or wrong else 0
 
 
 if __name__ == "__main__":
