@@ -11,6 +11,8 @@ import contextlib
 import contextvars
 from typing import Any, Iterator
 
+import numpy as np
+
 # Read directly by the hot path in ``core.Function.__call__``.
 enable_backprop_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "dezero.enable_backprop", default=True)
@@ -24,12 +26,29 @@ _SETTINGS: dict[str, contextvars.ContextVar] = {
 
 
 def _setting(name: str) -> contextvars.ContextVar:
+    """The context variable of the setting ``name``; AttributeError listing the known names.
+
+    DeZero 0.0.13's ``using_config`` reads the old value with ``getattr(Config, name)``
+    first, so an unknown name was an AttributeError there too.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"using_config: name must be a string naming a setting "
+                        f"({', '.join(sorted(_SETTINGS))}), got {name!r} "
+                        f"({type(name).__name__})")
     try:
         return _SETTINGS[name]
     except KeyError:
         known = ", ".join(sorted(_SETTINGS))
         raise AttributeError(
             f"dezero.Config has no setting {name!r}; known settings: {known}") from None
+
+
+def _flag(value: Any, subject: str) -> bool:
+    """``value`` as a Python bool: True/False or a NumPy bool; anything else is a TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{subject} must be True or False, got {value!r} "
+                        f"({type(value).__name__})")
+    return bool(value)
 
 
 class _ConfigMeta(type):
@@ -39,7 +58,13 @@ class _ConfigMeta(type):
         return _setting(name).get()
 
     def __setattr__(cls, name: str, value: Any) -> None:
-        _setting(name).set(value)
+        var = _setting(name)
+        var.set(_flag(value, f"dezero.Config.{name}"))
+
+    def __delattr__(cls, name: str) -> None:
+        _setting(name)
+        raise AttributeError(f"dezero.Config.{name} cannot be deleted; assign True or False, "
+                             f"or use using_config({name!r}, value) for a block")
 
 
 class Config(metaclass=_ConfigMeta):
@@ -53,9 +78,13 @@ class Config(metaclass=_ConfigMeta):
 
 @contextlib.contextmanager
 def using_config(name: str, value: Any) -> Iterator[None]:
-    """Set the setting ``name`` to ``value`` inside a ``with`` block, in this context only."""
+    """Set the setting ``name`` to ``value`` inside a ``with`` block, in this context only.
+
+    ``value`` must be True or False (a NumPy bool is read as one); an unknown
+    ``name`` is an AttributeError listing the known settings.
+    """
     var = _setting(name)
-    token = var.set(value)
+    token = var.set(_flag(value, f"using_config: the setting {name!r}"))
     try:
         yield
     finally:

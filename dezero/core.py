@@ -54,11 +54,17 @@ def as_array(x: Any, array_module: Any = np) -> Any:
     return x
 
 
-def as_variable(obj: Any) -> "Variable":
-    """Return ``obj`` if it is a Variable, else wrap it (an array or scalar) in one."""
+def as_variable(obj: Any, who: str | None = None) -> "Variable":
+    """Return ``obj`` if it is a Variable, else wrap it (an array or scalar) in one.
+
+    With ``who`` (the dezero function asking), anything that is not an array or a number,
+    None included, is a TypeError that names ``who``.
+    """
     if isinstance(obj, Variable):
         return obj
-    return Variable(as_array(obj))
+    if who is None:
+        return Variable(as_array(obj))
+    return _as_input(who, obj)
 
 
 def _constant_like(value: Any, like: "Variable") -> "Variable":
@@ -99,6 +105,23 @@ def _empty_error(v: "Variable", what: str) -> TypeError:
     return TypeError(
         f"Variable{name} holds no data (data is None) and {what} needs an array; "
         "assign one first (x.data = np.array(...))")
+
+
+def _as_input(who: str, value: Any) -> "Variable":
+    """``value`` as a Variable (arrays and numbers are wrapped), or a TypeError naming
+    ``who``: None, strings, lists and other objects are not arrays."""
+    if isinstance(value, Variable):
+        return value
+    if value is not None and (isinstance(value, _ARRAY_TYPES) or np.isscalar(value)):
+        try:
+            return Variable(as_array(value))
+        except TypeError as e:
+            raise TypeError(f"{who}: {e}") from None
+    text = repr(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    raise TypeError(
+        f"{who}: inputs must be Variables, numeric arrays or numbers, got {text} "
+        f"({type(value).__name__}); wrap lists with np.array(...)")
 
 
 def _check_not_empty(f: "Function", inputs: tuple) -> None:
@@ -238,7 +261,7 @@ class Variable:
     # -- array methods (differentiable) ---------------------------------------
     def reshape(self, *shape: Any) -> "Variable":
         """``F.reshape``: accepts a tuple, a list or unpacked ints."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
             shape = shape[0]
         return _shape.reshape(self, tuple(shape))
 
@@ -246,7 +269,8 @@ class Variable:
         """``F.transpose``: no axes (reverse), ``None``, a tuple, a list or unpacked ints."""
         if len(axes) == 0:
             axes = None
-        elif len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+        elif len(axes) == 1 and (axes[0] is None or
+                                 isinstance(axes[0], (tuple, list, np.ndarray))):
             axes = axes[0]
         return _shape.transpose(self, axes)
 
@@ -355,7 +379,7 @@ class Function:
         # (list comprehensions cost a frame each on Python 3.11).
         for x in inputs:
             if not isinstance(x, Variable):
-                inputs = tuple([as_variable(v) for v in inputs])
+                inputs = tuple([_as_input(type(self).__name__, v) for v in inputs])
                 break
         n = len(inputs)
         try:

@@ -14,6 +14,53 @@ from typing import Any, Callable, Iterable
 
 from dezero import cuda
 from dezero.core import Parameter, Variable
+from dezero.layers import Layer
+from dezero.utils.checks import check_callable, check_real, describe
+
+
+class _Hyperparameter:
+    """A real-valued setting of an optimizer or hook, checked whenever it is assigned.
+
+    Bounds follow PyTorch's optimizers (``ValueError: ... Invalid learning rate``);
+    NaN, infinity (unless ``allow_inf``), booleans, strings and None are refused.
+    The value is stored as given, so a NumPy float32 rate stays one.
+    """
+
+    def __init__(self, what: str, minimum: float = 0.0, maximum: float | None = None,
+                 min_open: bool = False, max_open: bool = False,
+                 allow_inf: bool = False) -> None:
+        self.what = what
+        self.bounds = dict(minimum=minimum, maximum=maximum, min_open=min_open,
+                           max_open=max_open, allow_inf=allow_inf)
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            return obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(f"{type(obj).__name__}.{self.name} has not been set; call "
+                                 f"{type(obj).__name__}.__init__ from the subclass") from None
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = check_real(value, type(obj).__name__, self.name,
+                                             what=self.what, **self.bounds)
+
+
+def _learning_rate() -> _Hyperparameter:
+    return _Hyperparameter("learning rate")
+
+
+def _epsilon() -> _Hyperparameter:
+    return _Hyperparameter("epsilon value", min_open=True)
+
+
+def _beta() -> _Hyperparameter:
+    return _Hyperparameter("beta parameter", maximum=1.0, max_open=True)
 
 
 class Optimizer:
@@ -31,7 +78,10 @@ class Optimizer:
 
     def setup(self, target: Any) -> "Optimizer":
         """Attach the Layer/Model whose Parameters are updated; return self (for chaining)."""
-        if not hasattr(target, "params"):
+        if isinstance(target, type):
+            raise TypeError(f"{type(self).__name__}.setup: got the class {target.__name__}, "
+                            f"not a model; pass an instance such as {target.__name__}(...)")
+        if not callable(getattr(target, "params", None)):
             raise TypeError(f"{type(self).__name__}.setup: expected a Layer or Model (something "
                             f"with params()), got {type(target).__name__}")
         self.target = target
@@ -56,7 +106,7 @@ class Optimizer:
 
     def add_hook(self, f: Callable[[list[Parameter]], Any]) -> None:
         """Register ``f(params)``, called before each update with the Parameters to update."""
-        self.hooks.append(f)
+        self.hooks.append(check_callable(f, f"{type(self).__name__}.add_hook", "hook"))
 
     # -- helpers for subclasses -------------------------------------------------
     def _grad(self, param: Parameter, cast: bool = True) -> Any:
@@ -66,6 +116,16 @@ class Optimizer:
         gradient's precision and rounded once by the in-place update, as in DeZero, so
         programs from the book print the same numbers.
         """
+        who = f"{type(self).__name__}.update_one"
+        if not isinstance(param, Parameter):
+            raise TypeError(f"{who}: expected a Parameter, got {type(param).__name__}")
+        label = repr(param.name or "(unnamed)")
+        if param.data is None:
+            raise ValueError(f"{who}: parameter {label} has no data yet (layers size their "
+                             "weights on the first forward pass)")
+        if param.grad is None or param.grad.data is None:
+            raise ValueError(f"{who}: parameter {label} has no gradient; call backward() on "
+                             "the loss first (update() skips such parameters)")
         grad = param.grad.data
         if grad.shape != param.data.shape:
             raise ValueError(f"{type(self).__name__}: the gradient of parameter "
@@ -95,7 +155,10 @@ class Optimizer:
 
 # -- hooks ---------------------------------------------------------------------
 class WeightDecay:
-    """L2 regularisation hook: grad ← grad + rate · param."""
+    """L2 regularisation hook: grad ← grad + rate · param (``rate`` ≥ 0)."""
+
+    rate = _Hyperparameter("weight decay rate")
+    """The decay rate (≥ 0), checked whenever it is assigned."""
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
@@ -107,7 +170,13 @@ class WeightDecay:
 
 
 class ClipGrad:
-    """Hook rescaling all gradients together so their global L2 norm is at most ``max_norm``."""
+    """Hook rescaling all gradients together so their global L2 norm is at most ``max_norm``.
+
+    ``max_norm`` is positive; infinity turns clipping off.
+    """
+
+    max_norm = _Hyperparameter("max_norm value", min_open=True, allow_inf=True)
+    """The largest global gradient norm (> 0; inf for none), checked when assigned."""
 
     def __init__(self, max_norm: float) -> None:
         self.max_norm = max_norm
@@ -125,6 +194,12 @@ class FreezeParam:
     """Hook that drops the gradients of the given Parameters or Layers (they stay fixed)."""
 
     def __init__(self, *layers: Any) -> None:
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, (Parameter, Layer)):
+                hint = ("; pass them unpacked: FreezeParam(*items)"
+                        if isinstance(layer, (list, tuple)) else "")
+                raise TypeError(f"FreezeParam: layers[{i}] must be a Layer or a Parameter, got "
+                                f"{describe(layer)}{hint}")
         self.freeze_params: list[Parameter] = []
         for layer in layers:
             if isinstance(layer, Parameter):
@@ -139,7 +214,10 @@ class FreezeParam:
 
 # -- optimizers ----------------------------------------------------------------
 class SGD(Optimizer):
-    """Stochastic gradient descent: param ← param − lr · grad."""
+    """Stochastic gradient descent: param ← param − lr · grad (``lr`` ≥ 0)."""
+
+    lr = _learning_rate()
+    """The learning rate (≥ 0), checked whenever it is assigned."""
 
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__()
@@ -151,7 +229,12 @@ class SGD(Optimizer):
 
 
 class MomentumSGD(Optimizer):
-    """SGD with momentum: v ← momentum · v − lr · grad; param ← param + v."""
+    """SGD with momentum: v ← momentum · v − lr · grad; param ← param + v (both ≥ 0)."""
+
+    lr = _learning_rate()
+    """The learning rate (≥ 0), checked whenever it is assigned."""
+    momentum = _Hyperparameter("momentum value")
+    """The momentum (≥ 0), checked whenever it is assigned."""
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__()
@@ -167,7 +250,12 @@ class MomentumSGD(Optimizer):
 
 
 class AdaGrad(Optimizer):
-    """AdaGrad: h ← h + grad²; param ← param − lr · grad / (√h + eps)."""
+    """AdaGrad: h ← h + grad²; param ← param − lr · grad / (√h + eps); lr ≥ 0, eps > 0."""
+
+    lr = _learning_rate()
+    """The learning rate (≥ 0), checked whenever it is assigned."""
+    eps = _epsilon()
+    """The term added to the denominator (> 0), checked whenever it is assigned."""
 
     def __init__(self, lr: float = 0.001, eps: float = 1e-8) -> None:
         super().__init__()
@@ -184,7 +272,15 @@ class AdaGrad(Optimizer):
 
 
 class AdaDelta(Optimizer):
-    """AdaDelta (Zeiler 2012): step = √((E[dx²] + eps) / (E[g²] + eps)) · grad, decay ``rho``."""
+    """AdaDelta (Zeiler 2012): step = √((E[dx²] + eps) / (E[g²] + eps)) · grad, decay ``rho``.
+
+    ``rho`` is in [0, 1] and ``eps`` > 0.
+    """
+
+    rho = _Hyperparameter("rho value", maximum=1.0)
+    """The decay of the running averages (in [0, 1]), checked whenever it is assigned."""
+    eps = _epsilon()
+    """The term added to the denominator (> 0), checked whenever it is assigned."""
 
     def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
         super().__init__()
@@ -210,8 +306,17 @@ class Adam(Optimizer):
 
     m ← m + (1 − β1)(g − m); v ← v + (1 − β2)(g² − v);
     param ← param − lr · m / (√v + eps), with lr = α · √(1 − β2ᵗ) / (1 − β1ᵗ).
-    ``t`` counts calls of :meth:`update`.
+    ``t`` counts calls of :meth:`update`.  ``alpha`` ≥ 0, β1 and β2 in [0, 1), eps > 0.
     """
+
+    alpha = _learning_rate()
+    """The step size α (≥ 0), checked whenever it is assigned."""
+    beta1 = _beta()
+    """The decay of the first moment (in [0, 1)), checked whenever it is assigned."""
+    beta2 = _beta()
+    """The decay of the second moment (in [0, 1)), checked whenever it is assigned."""
+    eps = _epsilon()
+    """The term added to the denominator (> 0), checked whenever it is assigned."""
 
     def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8) -> None:
@@ -252,8 +357,11 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): param ← param · (1 − α · wd), then Adam.
 
     Unlike :class:`WeightDecay` with Adam, the decay is not rescaled by the
-    adaptive denominator.
+    adaptive denominator.  ``weight_decay`` ≥ 0.
     """
+
+    weight_decay = _Hyperparameter("weight_decay value")
+    """The decoupled weight decay (≥ 0), checked whenever it is assigned."""
 
     def __init__(self, alpha: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.01) -> None:

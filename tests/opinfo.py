@@ -16,6 +16,8 @@ import contextlib
 import dataclasses
 import importlib
 import importlib.util
+import numbers
+import operator
 import pkgutil
 import types
 from pathlib import Path
@@ -46,6 +48,16 @@ class OpSpec:
     nondiff -- indices of floating inputs that are not differentiable (a target the
               function treats as a constant); every other floating input must get a gradient
     rtol32, atol32 -- how close float32 outputs and gradients must be to float64's
+    dtype32 -- the dtype of the outputs for float32 inputs (float32 unless documented)
+
+    For the property-based fuzzer (tests/test_fuzz.py):
+    fuzz_shapes -- "any": the one input may take any shape (0-d and empty included);
+              "broadcast": the two inputs take any pair of shapes, broadcastable or not;
+              "" (default): only the rows' shapes are used
+    fuzz_args -- keyword arguments of the public function ``name`` that the fuzzer draws,
+              {argument: kind}; kinds are listed in tests/test_fuzz.py (axes, axis, shape ...)
+    fuzz_ref -- NumPy reference called as fuzz_ref(*arrays, **drawn arguments); it raises
+              exactly where the contract rejects the arguments (see strict_int, strict_real)
     """
 
     name: str
@@ -61,6 +73,10 @@ class OpSpec:
     nondiff: tuple[int, ...] = ()
     rtol32: float = 1e-4
     atol32: float = 1e-5
+    dtype32: Any = np.float32
+    fuzz_shapes: str = ""
+    fuzz_args: dict[str, str] = dataclasses.field(default_factory=dict)
+    fuzz_ref: Callable[..., Any] | None = None
 
     def inputs(self, case: int, seed: int = 0) -> list[np.ndarray]:
         """The float64 (and integer) input arrays of sample case ``case``."""
@@ -79,6 +95,39 @@ class OpSpec:
     def differentiable(self, xs: Sequence[np.ndarray]) -> list[int]:
         """Indices of the inputs whose gradients are checked: floating, not in ``nondiff``."""
         return [i for i, x in enumerate(xs) if x.dtype.kind == "f" and i not in self.nondiff]
+
+
+def strict_int(value: Any) -> int:
+    """The contract's integer argument, written independently of dezero.utils.checks:
+    ints, NumPy integers and ``__index__`` objects; TypeError for bools, floats, strings."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"bool {value!r} is not an integer argument")
+    return operator.index(value)
+
+
+def strict_real(value: Any, low: float | None = None, high: float | None = None,
+                high_open: bool = False) -> float:
+    """A real-number argument (no bools, strings or None) in [low, high] / [low, high)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{value!r} is not a real number")
+    v = float(value)
+    if v != v or (low is not None and v < low) or (
+            high is not None and (v >= high if high_open else v > high)):
+        raise ValueError(f"{v} out of range")
+    return v
+
+
+def strict_pair(value: Any, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints (tuple or list), each at least ``minimum``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{value!r} is not a pair")
+        pair = (strict_int(value[0]), strict_int(value[1]))
+    else:
+        pair = (strict_int(value),) * 2
+    if min(pair) < minimum:
+        raise ValueError(f"{value!r} below {minimum}")
+    return pair
 
 
 OPDATA = Path(__file__).resolve().parent / "opdata"
@@ -116,7 +165,8 @@ def public_callables(module: types.ModuleType) -> dict[str, Any]:
 @contextlib.contextmanager
 def recording_calls(modules: Sequence[types.ModuleType]) -> Iterator[set[int]]:
     """Within the block, the public callables of ``modules`` record the id of the object
-    they stand for in the yielded set whenever they are called through the module."""
+    they stand for in the yielded set whenever they are called through the module.
+    Classes are left as they are (isinstance and subclassing must keep working)."""
     called: set[int] = set()
     saved = []
 
@@ -129,6 +179,8 @@ def recording_calls(modules: Sequence[types.ModuleType]) -> Iterator[set[int]]:
     try:
         for module in modules:
             for name, obj in public_callables(module).items():
+                if isinstance(obj, type):
+                    continue
                 saved.append((module, name, obj))
                 setattr(module, name, recorder(obj))
         yield called
@@ -138,18 +190,42 @@ def recording_calls(modules: Sequence[types.ModuleType]) -> Iterator[set[int]]:
 
 
 def uncovered_callables(modules: Sequence[types.ModuleType]) -> list[str]:
-    """Public callables of ``modules`` that no OpSpec calls (matched by the object called,
-    not by a row's name: an alias is covered when the object it names is called)."""
+    """Public callables of ``modules`` that no OpSpec exercises, matched by the object, not
+    by a row's name: a function (or partial, or callable object) must be called by a row
+    through the module (an alias is covered when the object it names is called); a
+    Function class must run in a row's graph, forward or (at order 2) backward."""
     public = {f"{m.__name__}.{n}": obj for m in modules for n, obj in public_callables(m).items()}
+    ran: set[type] = set()
     with recording_calls(modules) as called:
         for spec in fresh_specs():
-            spec.fn(*[_as_variable(x) for x in spec.inputs(0)])
-    return sorted(name for name, obj in public.items() if id(obj) not in called)
+            ran |= _functions_run(spec)
+    return sorted(name for name, obj in public.items()
+                  if id(obj) not in called and obj not in ran)
 
 
-def _as_variable(x: np.ndarray) -> Any:
-    from dezero import Variable
-    return Variable(x)
+def _functions_run(spec: OpSpec) -> set[type]:
+    """The Function classes in the graph of ``spec`` on its first case, and in the graph of
+    its gradients when the row is checked at order 2."""
+    import dezero
+    xs = [dezero.Variable(x) for x in spec.inputs(0)]
+    ys = spec.fn(*xs)
+    ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
+    roots = list(ys)
+    if spec.order == 2:
+        total = sum((y.sum() for y in ys[1:]), ys[0].sum())
+        total.backward(create_graph=True)
+        roots += [x.grad for x in xs if x.grad is not None]
+    ran: set[type] = set()
+    stack = [v.creator for v in roots if v.creator is not None]
+    seen: set[int] = set()
+    while stack:
+        f = stack.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        ran.add(type(f))
+        stack += [x.creator for x in f.inputs if x.creator is not None]
+    return ran
 
 
 def cases() -> list[tuple[OpSpec, int]]:

@@ -19,7 +19,7 @@ def unavailable(message: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"{message} -- CI must install it (optional test dependencies are "
                     "mandatory when CI is set)")
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=True)  # also from a module's top level
 
 
 def require(module: str, install: str = "pip install -e '.[test,all,docs]'") -> types.ModuleType:

@@ -70,21 +70,31 @@ def test_while_loop_dezero_style():
     assert sizes == [4, 2, 4, 2]
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, "4", True, None])
-def test_bad_batch_size_is_a_value_error(bad):
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+@pytest.mark.parametrize("bad", [0, -1])
+def test_non_positive_batch_size_is_a_value_error(bad):
+    with pytest.raises(ValueError, match="DataLoader: batch_size must be positive, got"):
         DataLoader(pairs(4), batch_size=bad)
-    with pytest.raises(ValueError, match="batch_size"):
+    with pytest.raises(ValueError, match="SeqDataLoader: batch_size"):
+        SeqDataLoader(pairs(4), batch_size=bad)
+
+
+@pytest.mark.parametrize("bad", [2.5, 2.0, np.float64(2), "4", True, np.True_, None])
+def test_batch_size_that_is_not_an_integer_is_a_type_error(bad):
+    # NumPy's rule for counts: ints and NumPy integers only (never floats, strings or bools).
+    with pytest.raises(TypeError, match="DataLoader: batch_size must be an integer, got .*; (pass a Python|a boolean)"):
+        DataLoader(pairs(4), batch_size=bad)
+    with pytest.raises(TypeError, match="SeqDataLoader: batch_size"):
         SeqDataLoader(pairs(4), batch_size=bad)
 
 
 def test_numpy_integer_batch_size_is_fine():
     assert DataLoader(pairs(4), batch_size=np.int64(2)).batch_size == 2
+    loader = SeqDataLoader(pairs(4), batch_size=np.int32(2))
+    assert loader.batch_size == 2 and type(loader.batch_size) is int
 
 
-@pytest.mark.parametrize("loader_class", [DataLoader, SeqDataLoader])
-def test_empty_dataset_yields_nothing(loader_class):
-    loader = loader_class([], batch_size=3)
+def test_empty_dataset_yields_nothing():
+    loader = DataLoader([], batch_size=3)
     assert list(loader) == []
     with pytest.raises(StopIteration):
         next(loader)
@@ -131,8 +141,8 @@ def test_seq_data_loader_with_an_uneven_split_like_dezero():
     # ceil(7 / 3) = 3 batches per epoch; rows start at 0, 7 // 3 = 2 and 4.
     loader = SeqDataLoader(pairs(7), batch_size=3)
     assert epoch_labels(loader) == [[0, 2, 4], [1, 3, 5], [2, 4, 6]]
-    # More rows than steps: every row reads step 0, in one batch.
-    assert epoch_labels(SeqDataLoader(pairs(2), batch_size=3)) == [[0, 0, 0]]
+    # As many rows as steps: one batch, each row one step.
+    assert epoch_labels(SeqDataLoader(pairs(3), batch_size=3)) == [[0, 1, 2]]
 
 
 def test_gpu_switches():
@@ -148,3 +158,121 @@ def test_gpu_switches():
             DataLoader(pairs(4), batch_size=2, gpu=True)
     loader.to_cpu()
     assert isinstance(loader.next()[0], np.ndarray)
+
+
+# -- every iter() is independent (as in PyTorch) ------------------------------------------------
+def test_nested_loops_over_one_loader_each_see_a_whole_epoch():
+    loader = DataLoader(pairs(5), batch_size=2, shuffle=False)
+    seen = []
+    for _, t_outer in loader:
+        inner = epoch_labels(loader)
+        assert inner == [[0, 1], [2, 3], [4]]
+        seen.append(t_outer.tolist())
+    assert seen == [[0, 1], [2, 3], [4]]
+
+
+def test_two_live_iterators_keep_their_own_position():
+    loader = DataLoader(pairs(6), batch_size=2, shuffle=False)
+    first, second = iter(loader), iter(loader)
+    assert first is not second and first is not loader
+    assert next(first)[1].tolist() == [0, 1]
+    assert next(first)[1].tolist() == [2, 3]
+    assert next(second)[1].tolist() == [0, 1]
+    assert next(first)[1].tolist() == [4, 5]
+    with pytest.raises(StopIteration):
+        next(first)
+    with pytest.raises(StopIteration):  # an exhausted iterator stays exhausted
+        next(first)
+    assert epoch_labels(second) == [[2, 3], [4, 5]]
+    # Neither touched the DeZero-style next(loader) epoch.
+    assert loader.iteration == 0 and next(loader)[1].tolist() == [0, 1]
+
+
+def test_live_shuffled_iterators_each_cover_the_dataset_in_their_own_order():
+    np.random.seed(3)
+    loader = DataLoader(pairs(50), batch_size=7)
+    first, second = iter(loader), iter(loader)
+    a = np.concatenate([t for _, t in first]).tolist()
+    b = np.concatenate([t for _, t in second]).tolist()
+    assert sorted(a) == sorted(b) == list(range(50))
+    assert a != b  # each iterator has its own shuffle order
+
+
+def test_loop_and_next_protocol_do_not_share_a_position():
+    loader = DataLoader(pairs(6), batch_size=2, shuffle=False)
+    assert loader.next()[1].tolist() == [0, 1]
+    assert epoch_labels(loader) == [[0, 1], [2, 3], [4, 5]]
+    assert loader.iteration == 1 and loader.next()[1].tolist() == [2, 3]
+
+
+def test_random_stream_matches_dezero_for_loops_and_next():
+    """DeZero draws one permutation at construction and one at every epoch end."""
+    np.random.seed(7)
+    orders = [np.random.permutation(9).tolist() for _ in range(5)]
+    after = np.random.rand()
+    np.random.seed(7)
+    loader = DataLoader(pairs(9), batch_size=9)
+    assert epoch_labels(loader) == [orders[0]]
+    got = []
+    while True:
+        try:
+            got.append(loader.next()[1].tolist())
+        except StopIteration:
+            break
+    assert got == [orders[1]]
+    loader.reset()  # DeZero's reset draws the next order at once
+    assert epoch_labels(loader) == [orders[3]]
+    assert np.random.rand() == after
+
+
+def test_changing_the_loader_mid_epoch_cannot_make_an_iterator_run_on():
+    loader = DataLoader(pairs(6), batch_size=2, shuffle=False)
+    it = iter(loader)
+    next(it)
+    loader.batch_size, loader.max_iter = 1, 10**9
+    assert len(list(it)) == 2
+
+
+# -- bad datasets and items ---------------------------------------------------------------------
+@pytest.mark.parametrize("loader_class", [DataLoader, SeqDataLoader])
+def test_dataset_without_len_is_a_type_error(loader_class):
+    name = loader_class.__name__
+    with pytest.raises(TypeError, match=rf"^{name}: dataset must support len\(\).*generator.*list"):
+        loader_class((p for p in pairs(4)), batch_size=2)
+
+    class NoLen:
+        def __getitem__(self, i):
+            return np.zeros(2), 0
+
+    with pytest.raises(TypeError, match=rf"^{name}: dataset must support len\(\).*NoLen"):
+        loader_class(NoLen(), batch_size=2)
+
+
+@pytest.mark.parametrize("size", [0, 2])
+def test_seq_loader_with_more_rows_than_steps_is_a_value_error(size):
+    with pytest.raises(ValueError, match=rf"SeqDataLoader: batch_size=3 is larger than the "
+                                         rf"dataset \({size} steps\).*batch_size <= {size}"):
+        SeqDataLoader(pairs(size), batch_size=3)
+
+
+@pytest.mark.parametrize("loader_class", [DataLoader, SeqDataLoader])
+def test_ragged_items_name_the_items_and_their_shapes(loader_class):
+    data = [(np.zeros(3), 0), (np.zeros(3), 1), (np.zeros(4), 2), (np.zeros(3), 3)]
+    options = {"shuffle": False} if loader_class is DataLoader else {}
+    loader = loader_class(data, batch_size=4, **options)
+    with pytest.raises(ValueError, match=rf"{loader_class.__name__}: cannot stack a batch: the x "
+                                         r"of dataset\[0\] has shape \(3,\) but that of "
+                                         r"dataset\[2\] has shape \(4,\)"):
+        next(iter(loader))
+
+
+def test_ragged_labels_are_reported_too():
+    data = [(np.zeros(2), [1, 2]), (np.zeros(2), [1])]
+    with pytest.raises(ValueError, match=r"the t of dataset\[0\] has shape \(2,\) but that of "
+                                         r"dataset\[1\] has shape \(1,\)"):
+        DataLoader(data, batch_size=2, shuffle=False).next()
+
+
+def test_items_that_are_not_pairs_are_a_type_error():
+    with pytest.raises(TypeError, match=r"DataLoader: dataset\[0\] is int 5, not an \(x, t\) pair"):
+        DataLoader([5, 6], batch_size=2, shuffle=False).next()

@@ -131,7 +131,11 @@ def test_softmax_cross_entropy_rejects_bad_labels():
 def test_accuracy_has_no_gradient_and_counts_matches():
     y = Variable(np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]], dtype=np.float32))
     acc = F.accuracy(y, np.array([1, 1, 1]))
-    assert acc.creator is None and acc.data == pytest.approx(2 / 3) and acc.dtype == np.float32
+    # float64 whatever y's dtype (as DeZero): the fraction of hits is exact
+    assert acc.creator is None and acc.data == 2 / 3 and acc.dtype == np.float64
+    assert F.accuracy(y, np.array([1.0, 1.0, 1.0])).data == 2 / 3  # whole floats, as DeZero
+    with pytest.raises(TypeError, match="accuracy: t must hold class labels"):
+        F.accuracy(y, np.array([1.0, 0.5, 1.0]))
 
 
 def test_get_item_with_repeated_indices_accumulates():

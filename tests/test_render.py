@@ -151,3 +151,86 @@ def test_concurrent_plots_do_not_mix(tmp_path, backend):
         texts = [t.text for t in ET.fromstring((tmp_path / f"{n}.svg").read_bytes()).iter(SVG_TEXT)]
         assert n in texts and not set(names).difference({n}).intersection(texts)
     assert sorted(os.listdir(tmp_path)) == sorted(f"{n}.svg" for n in names)
+
+
+# -- any Unicode name is drawn as written ---------------------------------------------------------
+NAMES = ["x😀", "𝑥₁", "é\u0301", "שלום", 'a"b\\c', "line1\nline2", '<>&{}|"', "&amp; \\N"]
+
+
+def unicode_graph():
+    xs = [Variable(np.array(float(i)), name=name) for i, name in enumerate(NAMES)]
+    y = xs[0]
+    for x in xs[1:]:
+        y = y + x
+    y = F.exp(y)
+    y.name = "y🚀"
+    return y
+
+
+def drawn_lines():
+    """What the SVG must show: every line of every name."""
+    return {line for name in NAMES + ["y🚀", "title ✓"] for line in name.split("\n")}
+
+
+def svg_texts(svg):
+    if isinstance(svg, bytes):
+        svg = svg.decode("utf-8")
+    return {t.text for t in ET.fromstring(svg).iter(SVG_TEXT)}
+
+
+def test_dot_text_is_utf8_and_survives_a_canon_round_trip(dot_program):
+    text = get_dot_graph(unicode_graph(), title="title ✓")
+    data = text.encode("utf-8")  # a str without lone surrogates: valid UTF-8
+    canon = subprocess.run([dot_program, "-Tcanon"], input=data, capture_output=True)
+    assert canon.returncode == 0 and canon.stderr == b"", canon.stderr
+    canonical = canon.stdout.decode("utf-8")  # Graphviz wrote valid UTF-8 back
+    svg = subprocess.run([dot_program, "-Tsvg"], input=canonical.encode("utf-8"),
+                         capture_output=True, check=True)
+    assert svg.stderr == b"", svg.stderr
+    assert drawn_lines() <= svg_texts(svg.stdout)
+
+
+def test_lone_surrogates_and_controls_are_shown_not_fatal(dot_program):
+    text = get_dot_graph(Variable(np.array(1.0), name="bad\udcff\x07name"), verbose=False)
+    done = subprocess.run([dot_program, "-Tsvg"], input=text.encode("utf-8"),
+                          capture_output=True, check=True)
+    assert svg_texts(done.stdout) == {"bad\\udcff\\x07name"}
+
+
+@pytest.mark.parametrize("extension", ["svg", "png", "pdf", "dot"])
+def test_unicode_names_in_every_format(tmp_path, backend, extension):
+    target = tmp_path / f"グラフ {extension}.{extension}"
+    picture = plot_dot_graph(unicode_graph(), to_file=target, title="title ✓")
+    data = target.read_bytes()
+    assert picture.data == data
+    if extension == "svg":
+        assert drawn_lines() <= svg_texts(data)
+        assert picture._repr_svg_() == data.decode("utf-8")
+        assert picture._repr_mimebundle_()["image/svg+xml"] == data.decode("utf-8")
+    elif extension == "png":
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and picture._repr_png_() == data
+    elif extension == "pdf":
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    else:
+        assert data.decode("utf-8") == picture.source == get_dot_graph(unicode_graph(),
+                                                                         title="title ✓")
+        assert picture._repr_mimebundle_()["text/vnd.graphviz"] == picture.source
+    assert os.listdir(tmp_path) == [target.name]
+
+
+def test_dot_subprocess_gets_utf8_on_stdin(monkeypatch, dot_program):
+    """The bytes handed to dot are the DOT text in UTF-8, whatever the locale says."""
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    monkeypatch.setenv("LC_ALL", "C")
+    seen = []
+    real_run = subprocess.run
+
+    def spy(args, **kwargs):
+        seen.append(kwargs["input"])
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    source = get_dot_graph(unicode_graph())
+    svg = render_dot(source, "svg")
+    assert seen == [source.encode("utf-8")]
+    assert drawn_lines() - {"title ✓"} <= svg_texts(svg)

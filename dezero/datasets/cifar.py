@@ -95,7 +95,7 @@ class CIFAR10(Dataset):
         if arrays is None:
             with tarfile.open(get_file(self.url), "r:gz") as archive:
                 arrays = self._read_tarball(archive)
-            with atomic_output(npz_path) as f:
+            with atomic_output(npz_path, who=type(self).__name__) as f:
                 np.savez_compressed(f, **arrays)
         # an npz written by DeZero 0.0.13 holds float64 training images: back to uint8
         self.data = arrays["data"].astype(np.uint8, copy=False).reshape(-1, 3, 32, 32)

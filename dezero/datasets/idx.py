@@ -93,5 +93,5 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, compress: bool | None 
         compress = path.endswith(".gz")
     if compress:
         payload = gzip.compress(payload, mtime=0)
-    with atomic_output(path) as f:
+    with atomic_output(path, who="write_idx") as f:
         f.write(payload)

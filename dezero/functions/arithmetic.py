@@ -16,6 +16,7 @@ import numpy as np
 
 from dezero.core import Function, Variable, _constant_like, as_variable
 from dezero.functions.shape import sum_to
+from dezero.utils.checks import renamed
 
 _SCALARS = (int, float)
 
@@ -26,6 +27,16 @@ def _operands(x0: Any, x1: Any) -> tuple[Variable, Variable]:
         return x0, _constant_like(x1, x0)
     x1 = as_variable(x1)
     return _constant_like(x0, x1), x1
+
+
+def _named(who: str, e: Exception, *operands: Any) -> Exception:
+    """``e`` (from NumPy, or re-raised by Function) as an error that names ``who`` and the
+    operands' shapes and dtypes."""
+    if str(e).startswith(who + ":"):
+        return e
+    parts = [f"{tuple(o.shape)} {o.dtype}" if hasattr(o, "dtype") and hasattr(o, "shape")
+             else type(o).__name__ for o in operands]
+    return renamed(who, e, f" (operands: {', '.join(parts)})")
 
 
 class Add(Function):
@@ -136,7 +147,7 @@ class Div(Function):
     def backward(self, gy):
         x0, x1 = self.inputs
         gx0 = gy / x1
-        gx1 = gx0 * (-x0 / x1)
+        gx1 = -(gx0 * x0) / x1  # negate a float: -x0 fails for boolean x0
         return sum_to(gx0, x0.shape), sum_to(gx1, x1.shape)
 
 
@@ -194,59 +205,80 @@ class Pow(Function):
 
 def add(x0: Any, x1: Any) -> Variable:
     """y = x0 + x1 (broadcasting)."""
-    if type(x1) in _SCALARS:
-        return AddConst(x1)(x0)
-    if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
-        x0, x1 = _operands(x0, x1)
-    return Add()(x0, x1)
+    try:
+        if type(x1) in _SCALARS:
+            return AddConst(x1)(x0)
+        if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
+            x0, x1 = _operands(x0, x1)
+        return Add()(x0, x1)
+    except (TypeError, ValueError) as e:
+        raise _named("add", e, x0, x1) from None
 
 
 def sub(x0: Any, x1: Any) -> Variable:
     """y = x0 - x1 (broadcasting)."""
-    if type(x1) in _SCALARS:
-        return AddConst(-x1)(x0)
-    if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
-        x0, x1 = _operands(x0, x1)
-    return Sub()(x0, x1)
+    try:
+        if type(x1) in _SCALARS:
+            return AddConst(-x1)(x0)
+        if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
+            x0, x1 = _operands(x0, x1)
+        return Sub()(x0, x1)
+    except (TypeError, ValueError) as e:
+        raise _named("sub", e, x0, x1) from None
 
 
 def rsub(x0: Any, x1: Any) -> Variable:
     """y = x1 - x0 (reflected subtraction, broadcasting)."""
-    if type(x1) in _SCALARS:
-        return RSubConst(x1)(x0)
-    x0, x1 = _operands(x0, x1)
-    return Sub()(x1, x0)
+    try:
+        if type(x1) in _SCALARS:
+            return RSubConst(x1)(x0)
+        x0, x1 = _operands(x0, x1)
+        return Sub()(x1, x0)
+    except (TypeError, ValueError) as e:
+        raise _named("rsub", e, x1, x0) from None
 
 
 def mul(x0: Any, x1: Any) -> Variable:
     """y = x0 * x1 (elementwise, broadcasting)."""
-    if type(x1) in _SCALARS:
-        return MulConst(x1)(x0)
-    if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
-        x0, x1 = _operands(x0, x1)
-    return Mul()(x0, x1)
+    try:
+        if type(x1) in _SCALARS:
+            return MulConst(x1)(x0)
+        if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
+            x0, x1 = _operands(x0, x1)
+        return Mul()(x0, x1)
+    except (TypeError, ValueError) as e:
+        raise _named("mul", e, x0, x1) from None
 
 
 def div(x0: Any, x1: Any) -> Variable:
     """y = x0 / x1 (elementwise, broadcasting)."""
-    if type(x1) in _SCALARS:
-        return DivConst(x1)(x0)
-    if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
-        x0, x1 = _operands(x0, x1)
-    return Div()(x0, x1)
+    try:
+        if type(x1) in _SCALARS:
+            return DivConst(x1)(x0)
+        if not (isinstance(x0, Variable) and isinstance(x1, Variable)):
+            x0, x1 = _operands(x0, x1)
+        return Div()(x0, x1)
+    except (TypeError, ValueError) as e:
+        raise _named("div", e, x0, x1) from None
 
 
 def rdiv(x0: Any, x1: Any) -> Variable:
     """y = x1 / x0 (reflected division, broadcasting)."""
-    if type(x1) in _SCALARS:
-        return RDivConst(x1)(x0)
-    x0, x1 = _operands(x0, x1)
-    return Div()(x1, x0)
+    try:
+        if type(x1) in _SCALARS:
+            return RDivConst(x1)(x0)
+        x0, x1 = _operands(x0, x1)
+        return Div()(x1, x0)
+    except (TypeError, ValueError) as e:
+        raise _named("rdiv", e, x1, x0) from None
 
 
 def neg(x: Any) -> Variable:
     """y = -x."""
-    return Neg()(x)
+    try:
+        return Neg()(x)
+    except (TypeError, ValueError) as e:
+        raise _named("neg", e, x) from None
 
 
 def copy(x: Any) -> Variable:
@@ -262,12 +294,18 @@ def _is_constant(c: Any) -> bool:
 
 def pow(x: Any, c: Any) -> Variable:
     """y = x ** c; ``c`` a constant scalar, or a Variable/array that also gets a gradient."""
-    if _is_constant(c):
-        return PowConst(c)(x)
-    return Pow()(*_operands(x, c))
+    try:
+        if _is_constant(c):
+            return PowConst(c)(x)
+        return Pow()(*_operands(x, c))
+    except (TypeError, ValueError) as e:
+        raise _named("pow", e, x, c) from None
 
 
 def rpow(x: Any, c: Any) -> Variable:
     """y = c ** x (reflected power: constant base ``c``, exponent ``x``)."""
-    x, c = _operands(x, c)
-    return Pow()(c, x)
+    try:
+        x, c = _operands(x, c)
+        return Pow()(c, x)
+    except (TypeError, ValueError) as e:
+        raise _named("rpow", e, c, x) from None

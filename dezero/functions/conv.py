@@ -25,7 +25,8 @@ from dezero import cuda
 from dezero.core import Function, Variable, as_variable
 from dezero.functions.linalg import linear
 from dezero.functions.reduction import sum
-from dezero.utils.arrays import get_conv_outsize, get_deconv_outsize, pair
+from dezero.utils.arrays import get_conv_outsize, get_deconv_outsize
+from dezero.utils.checks import as_pair, as_shape
 
 IntOrPair = Any  # an int, or a pair (height, width) of ints
 
@@ -35,20 +36,16 @@ def conv_geometry(who: str, input_shape: tuple[int, ...], kernel_size: IntOrPair
                   ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
     """((KH, KW), (SY, SX), (PH, PW), (OH, OW)) of a window sweep over an NCHW input.
 
-    Raises ValueError naming ``who`` when the input is not 4-d, a size is not
-    positive, or the padded input is smaller than the kernel.
+    Raises TypeError naming ``who`` and the argument for a size that is not an int or a
+    pair of ints, ValueError when the input is not 4-d, a size is out of range, or the
+    padded input is smaller than the kernel.
     """
     if len(input_shape) != 4:
         raise ValueError(f"{who}: expected a 4-d input (N, C, H, W), "
                          f"got shape {tuple(input_shape)}")
-    try:
-        (kh, kw), (sy, sx), (ph, pw) = pair(kernel_size), pair(stride), pair(pad)
-    except ValueError as e:
-        raise ValueError(f"{who}: kernel_size, stride and pad must each be an int or a pair "
-                         f"of ints ({e})") from None
-    if min(kh, kw, sy, sx) < 1 or min(ph, pw) < 0:
-        raise ValueError(f"{who}: kernel_size and stride must be positive and pad non-negative, "
-                         f"got kernel_size={(kh, kw)}, stride={(sy, sx)}, pad={(ph, pw)}")
+    kh, kw = as_pair(kernel_size, who, "kernel_size", minimum=1)
+    sy, sx = as_pair(stride, who, "stride", minimum=1)
+    ph, pw = as_pair(pad, who, "pad", minimum=0)
     h, w = input_shape[2:]
     oh, ow = get_conv_outsize(h, kh, sy, ph), get_conv_outsize(w, kw, sx, pw)
     if oh < 1 or ow < 1:
@@ -114,20 +111,31 @@ def add_windows(plane_at: Callable[[int, int], Any], img_shape: tuple[int, ...],
     return img
 
 
+def _col2im_geometry(col_shape: tuple[int, ...], img_shape: tuple[int, ...],
+                     kernel_size: IntOrPair, stride: IntOrPair, pad: IntOrPair,
+                     to_matrix: bool) -> tuple:
+    """:func:`conv_geometry` of col2im, after checking that columns of ``col_shape`` fit an
+    image of ``img_shape``."""
+    geometry = conv_geometry("col2im", img_shape, kernel_size, stride, pad)
+    (kh, kw), (sy, sx), (ph, pw), (oh, ow) = geometry
+    n, c = img_shape[:2]
+    expected = (n * oh * ow, c * kh * kw) if to_matrix else (n, c, kh, kw, oh, ow)
+    if tuple(col_shape) != expected:
+        raise ValueError(f"col2im: columns of shape {tuple(col_shape)} do not match an image "
+                         f"of shape {tuple(img_shape)} with kernel {(kh, kw)}, stride "
+                         f"{(sy, sx)} and pad {(ph, pw)}; expected {expected}")
+    return geometry
+
+
 def col2im_array(col: Any, img_shape: tuple[int, ...], kernel_size: IntOrPair,
                  stride: IntOrPair, pad: IntOrPair, to_matrix: bool = True) -> Any:
     """Sum columns back into an image of ``img_shape`` (N, C, H, W): the adjoint of im2col.
 
     ``col`` is (N, C, KH, KW, OH, OW), or with ``to_matrix`` (N·OH·OW, C·KH·KW).
     """
-    (kh, kw), (sy, sx), (ph, pw), (oh, ow) = conv_geometry("col2im", img_shape, kernel_size,
-                                                           stride, pad)
+    (kh, kw), (sy, sx), (ph, pw), (oh, ow) = _col2im_geometry(col.shape, img_shape, kernel_size,
+                                                              stride, pad, to_matrix)
     n, c = img_shape[:2]
-    expected = (n * oh * ow, c * kh * kw) if to_matrix else (n, c, kh, kw, oh, ow)
-    if tuple(col.shape) != expected:
-        raise ValueError(f"col2im: columns of shape {tuple(col.shape)} do not match an image "
-                         f"of shape {tuple(img_shape)} with kernel {(kh, kw)}, stride "
-                         f"{(sy, sx)} and pad {(ph, pw)}; expected {expected}")
     if to_matrix:
         col = col.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
     return add_windows(lambda i, j: col[:, :, i, j], img_shape, (kh, kw), (sy, sx), (ph, pw),
@@ -172,7 +180,7 @@ def im2col(x: Any, kernel_size: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair
            to_matrix: bool = True) -> Variable:
     """The KH×KW windows of ``x`` (N, C, H, W), zero-padded: (N·OH·OW, C·KH·KW), or
     (N, C, KH, KW, OH, OW) when ``to_matrix`` is False.  Its backward is :func:`col2im`."""
-    x = as_variable(x)
+    x = as_variable(x, "im2col")
     conv_geometry("im2col", x.shape, kernel_size, stride, pad)
     return Im2col(kernel_size, stride, pad, to_matrix)(x)
 
@@ -181,9 +189,9 @@ def col2im(x: Any, input_shape: Any, kernel_size: IntOrPair, stride: IntOrPair =
            pad: IntOrPair = 0, to_matrix: bool = True) -> Variable:
     """Columns ``x`` (as :func:`im2col` makes them) summed back into an image of
     ``input_shape`` (N, C, H, W); overlapping windows add.  Its backward is :func:`im2col`."""
-    x = as_variable(x)
-    input_shape = tuple(int(s) for s in input_shape)
-    conv_geometry("col2im", input_shape, kernel_size, stride, pad)
+    x = as_variable(x, "col2im")
+    input_shape = as_shape(input_shape, "col2im", "input_shape")
+    _col2im_geometry(x.shape, input_shape, kernel_size, stride, pad, to_matrix)
     return Col2im(input_shape, kernel_size, stride, pad, to_matrix)(x)
 
 
@@ -195,8 +203,11 @@ def _bias_grad(gy: Variable) -> Variable:
 class Conv2d(Function):
     """y = conv2d(x, W) + b; backward: deconv2d for x, Conv2dGradW for W, a sum for b."""
 
+    _who = "conv2d"
+
     def __init__(self, stride: IntOrPair, pad: IntOrPair, x_needs_grad: bool = True) -> None:
-        self.stride, self.pad = pair(stride), pair(pad)
+        self.stride = as_pair(stride, self._who, "stride")
+        self.pad = as_pair(pad, self._who, "pad")
         self._x_needs_grad = x_needs_grad
 
     def forward(self, x, W, b=None):
@@ -223,8 +234,11 @@ class Conv2d(Function):
 class Deconv2d(Function):
     """y = deconv2d(x, W) + b; backward: conv2d for x, Conv2dGradW for W, a sum for b."""
 
+    _who = "deconv2d"
+
     def __init__(self, stride: IntOrPair, pad: IntOrPair, outsize: tuple[int, int]) -> None:
-        self.stride, self.pad = pair(stride), pair(pad)
+        self.stride = as_pair(stride, self._who, "stride")
+        self.pad = as_pair(pad, self._who, "pad")
         self.outsize = outsize
 
     def forward(self, x, W, b=None):
@@ -255,9 +269,12 @@ class Conv2dGradW(Function):
     so second derivatives of conv2d and deconv2d go through it (Chainer's idea).
     """
 
+    _who = "conv2d"
+
     def __init__(self, kernel_size: tuple[int, int], stride: IntOrPair, pad: IntOrPair) -> None:
         self.kernel_size = tuple(kernel_size)
-        self.stride, self.pad = pair(stride), pair(pad)
+        self.stride = as_pair(stride, self._who, "stride")
+        self.pad = as_pair(pad, self._who, "pad")
 
     def forward(self, x, gy):
         n, c = x.shape[:2]
@@ -280,7 +297,7 @@ class Conv2dGradW(Function):
 def _check_bias(who: str, b: Any, out_channels: int, W: Variable) -> Variable | None:
     if b is None:
         return None
-    b = as_variable(b)
+    b = as_variable(b, who)
     if b.shape != (out_channels,):
         raise ValueError(f"{who}: b must have shape ({out_channels},), one entry per output "
                          f"channel of W {tuple(W.shape)}, got {tuple(b.shape)}")
@@ -301,7 +318,7 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: IntOrPair = 1, pad: IntOrPair 
     """y[n, o] = Σ_c x[n, c] ⋆ W[o, c] + b[o]: 2-d cross-correlation of x (N, C, H, W) with
     W (OC, C, KH, KW), zero padding ``pad``; y is (N, OC, OH, OW).  Twice differentiable."""
     x_needs_grad = isinstance(x, Variable)
-    x, W = as_variable(x), as_variable(W)
+    x, W = as_variable(x, "conv2d"), as_variable(W, "conv2d")
     _check_channels("conv2d", x, W, 1, "(OC, C, KH, KW)")
     conv_geometry("conv2d", x.shape, W.shape[2:], stride, pad)
     b = _check_bias("conv2d", b, W.shape[0], W)
@@ -314,15 +331,19 @@ def deconv2d(x: Any, W: Any, b: Any = None, stride: IntOrPair = 1, pad: IntOrPai
     """Transposed convolution (the adjoint of :func:`conv2d` in x): x (N, C, H, W) and
     W (C, OC, KH, KW) give y (N, OC, OH, OW) with OH = SY·(H − 1) + KH − 2·PH unless
     ``outsize`` picks another size that conv2d maps back to H.  Twice differentiable."""
-    x, W = as_variable(x), as_variable(W)
+    x, W = as_variable(x, "deconv2d"), as_variable(W, "deconv2d")
     _check_channels("deconv2d", x, W, 0, "(C, OC, KH, KW)")
-    (sy, sx), (ph, pw) = pair(stride), pair(pad)
+    sy, sx = as_pair(stride, "deconv2d", "stride", minimum=1)
+    ph, pw = as_pair(pad, "deconv2d", "pad", minimum=0)
     kh, kw = W.shape[2:]
     h, w = x.shape[2:]
+    if min(kh, kw) < 1:
+        raise ValueError(f"deconv2d: W {tuple(W.shape)} has an empty kernel; KH and KW must "
+                         "be positive")
     if outsize is None:
         outsize = (get_deconv_outsize(h, kh, sy, ph), get_deconv_outsize(w, kw, sx, pw))
-    outsize = pair(outsize)
-    if min(outsize) < 1 or (get_conv_outsize(outsize[0], kh, sy, ph),
+    outsize = as_pair(outsize, "deconv2d", "outsize")
+    if min(outsize) < 0 or (get_conv_outsize(outsize[0], kh, sy, ph),
                             get_conv_outsize(outsize[1], kw, sx, pw)) != (h, w):
         raise ValueError(f"deconv2d: output size {outsize} is not one that a conv2d with kernel "
                          f"{(kh, kw)}, stride {(sy, sx)} and pad {(ph, pw)} maps to the input's "
@@ -335,12 +356,12 @@ def deconv2d(x: Any, W: Any, b: Any = None, stride: IntOrPair = 1, pad: IntOrPai
 def conv2d_simple(x: Any, W: Any, b: Any = None, stride: IntOrPair = 1,
                   pad: IntOrPair = 0) -> Variable:
     """The book's conv2d: im2col, then one linear layer; same result as :func:`conv2d`."""
-    x, W = as_variable(x), as_variable(W)
+    x, W = as_variable(x, "conv2d_simple"), as_variable(W, "conv2d_simple")
     _check_channels("conv2d_simple", x, W, 1, "(OC, C, KH, KW)")
     n = x.shape[0]
     oc, c, kh, kw = W.shape
     oh, ow = conv_geometry("conv2d_simple", x.shape, (kh, kw), stride, pad)[3]
     b = _check_bias("conv2d_simple", b, oc, W)
     col = im2col(x, (kh, kw), stride, pad, to_matrix=True)
-    y = linear(col, W.reshape(oc, -1).T, b)
+    y = linear(col, W.reshape(oc, c * kh * kw).T, b)  # not -1: ambiguous when OC is 0
     return y.reshape(n, oh, ow, oc).transpose(0, 3, 1, 2)

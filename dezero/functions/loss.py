@@ -5,6 +5,7 @@ finite with finite gradients at |x| = 1000 and for confident predictions.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from dezero.core import Function, Variable, as_array, as_variable
 from dezero.functions.activation import sigmoid, softmax
 from dezero.functions.elementwise import clip, log
 from dezero.functions.shape import sum_to
+from dezero.utils.checks import as_labels, renamed
 
 
 def _batch_len(shape: tuple[int, ...]) -> int:
@@ -25,17 +27,15 @@ class MeanSquaredError(Function):
 
     def forward(self, x0, x1):
         diff = x0 - x1
-        return (diff * diff).sum() / diff.dtype.type(_batch_len(diff.shape))
+        # a Python float is a weak scalar: float32 stays float32
+        return (diff * diff).sum() / float(_batch_len(diff.shape))
 
     def backward(self, gy):
         x0, x1 = self.inputs
         diff = x0 - x1
-        gx = diff * (gy * (2.0 / _batch_len(diff.shape)))
+        n = _batch_len(diff.shape)
+        gx = diff * (gy * (2.0 / n if n else 0.0))  # an empty batch has an empty gradient
         return sum_to(gx, x0.shape), sum_to(-gx, x1.shape)
-
-
-def _labels(t: Any) -> Any:
-    return t.data if isinstance(t, Variable) else t
 
 
 class SoftmaxCrossEntropy(Function):
@@ -44,8 +44,10 @@ class SoftmaxCrossEntropy(Function):
     def forward(self, x, t):
         xp = cuda.get_array_module(x)
         n = x.shape[0]
+        if n == 0:  # the mean over an empty batch, as NumPy's: nan
+            return xp.full((), xp.nan, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
         log_p = x - utils.logsumexp(x, axis=1)
-        return (-log_p[xp.arange(n), t.ravel()]).sum() / x.dtype.type(n)
+        return (-log_p[xp.arange(n), t.ravel()]).sum() / float(n)
 
     def backward(self, gy):
         x, t = self.inputs
@@ -62,7 +64,7 @@ class SigmoidCrossEntropy(Function):
         xp = cuda.get_array_module(x)
         # log(1 + e^x) − t·x, with log(1 + e^x) = max(x, 0) + log1p(e^−|x|)
         loss = xp.maximum(x, 0) - t * x + xp.log1p(xp.exp(-xp.abs(x)))
-        return loss.sum() / x.dtype.type(_batch_len(x.shape))
+        return loss.sum() / float(_batch_len(x.shape))
 
     def backward(self, gy):
         x, t = self.inputs
@@ -82,7 +84,7 @@ class BinaryCrossEntropy(Function):
             log_p = xp.maximum(xp.log(p), self._LOG_FLOOR)
             log_q = xp.maximum(xp.log(1 - p), self._LOG_FLOOR)
         loss = -(t * log_p + (1 - t) * log_q).sum()
-        return loss / p.dtype.type(_batch_len(p.shape))
+        return loss / float(_batch_len(p.shape))
 
     def backward(self, gy):
         p, t = self.inputs
@@ -96,58 +98,85 @@ class BinaryCrossEntropy(Function):
 
 def mean_squared_error(x0: Any, x1: Any) -> Variable:
     """y = Σ (x0 − x1)² / len(x0 − x1) (sum over all elements, divided by the batch length)."""
-    x0, x1 = as_variable(x0), as_variable(x1)
-    return MeanSquaredError()(x0, x1)
+    x0, x1 = as_variable(x0, "mean_squared_error"), as_variable(x1, "mean_squared_error")
+    try:
+        np.broadcast_shapes(x0.shape, x1.shape)
+    except ValueError:
+        raise ValueError(f"mean_squared_error: the shapes {tuple(x0.shape)} and "
+                         f"{tuple(x1.shape)} do not broadcast; pass arrays of the same shape"
+                         ) from None
+    try:
+        return MeanSquaredError()(x0, x1)
+    except (TypeError, ValueError) as e:  # e.g. NumPy has no boolean subtraction
+        raise renamed("mean_squared_error", e, f" (x0: {x0.dtype}, x1: {x1.dtype})") from None
 
 
 def _check_labels(who: str, x: Variable, t: Any) -> Any:
-    t = as_array(_labels(t))
     if x.ndim != 2:
         raise ValueError(f"{who}: x must be 2-d logits (N, C), got shape {tuple(x.shape)}")
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{who}: t must hold integer class labels, got dtype {t.dtype}")
-    if t.size != x.shape[0]:
-        raise ValueError(f"{who}: t has {t.size} labels for a batch of {x.shape[0]} "
-                         f"(x shape {tuple(x.shape)}, t shape {tuple(t.shape)})")
-    return t
+    n, n_class = x.shape
+    return as_labels(t, who, n, n_class)
 
 
 def softmax_cross_entropy(x: Any, t: Any) -> Variable:
     """y = −(1/N) Σᵢ log softmax(x)[i, tᵢ] for logits x (N, C) and integer labels t (N,)."""
-    x = as_variable(x)
+    x = as_variable(x, "softmax_cross_entropy")
     t = _check_labels("softmax_cross_entropy", x, t)
     return SoftmaxCrossEntropy()(x, t)
 
 
 def _check_targets(who: str, x: Variable, t: Any) -> Variable:
-    t = as_variable(t)
+    """Targets with the elements of x; another ndim is reshaped to x's (as DeZero 0.0.13:
+    x (N, 1) with t (N,) is the usual binary-classifier case)."""
+    t = as_variable(t, who)
     if t.shape != x.shape:
-        raise ValueError(f"{who}: t must have the shape of x {tuple(x.shape)}, "
-                         f"got {tuple(t.shape)}")
+        if t.size != x.size:
+            raise ValueError(f"{who}: t {tuple(t.shape)} must have as many elements as x "
+                             f"{tuple(x.shape)}; pass one target per element of x")
+        t = Variable(t.data.reshape(x.shape))
     if t.dtype != x.dtype:
         t = Variable(t.data.astype(x.dtype))
     return t
 
 
+def _check_x(who: str, x: Any) -> Variable:
+    x = as_variable(x, who)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{who}: x must hold floating-point values, got dtype {x.dtype}; "
+                        "pass x.astype(np.float32)")
+    return x
+
+
 def sigmoid_cross_entropy(x: Any, t: Any) -> Variable:
     """y = −(1/N) Σ [t log σ(x) + (1 − t) log(1 − σ(x))] for logits x and targets t."""
-    x = as_variable(x)
+    x = _check_x("sigmoid_cross_entropy", x)
     return SigmoidCrossEntropy()(x, _check_targets("sigmoid_cross_entropy", x, t))
 
 
 def binary_cross_entropy(p: Any, t: Any) -> Variable:
     """y = −(1/N) Σ [t log p + (1 − t) log(1 − p)] for probabilities p and targets t."""
-    p = as_variable(p)
+    p = _check_x("binary_cross_entropy", p)
     return BinaryCrossEntropy()(p, _check_targets("binary_cross_entropy", p, t))
 
 
 def accuracy(y: Any, t: Any) -> Variable:
-    """Fraction of rows whose argmax over axis 1 equals the label t (no gradient)."""
-    y = as_variable(y)
-    t = as_array(_labels(t))
-    pred = y.data.argmax(axis=1).reshape(t.shape)
-    dtype = y.dtype if y.dtype.kind == "f" else np.float64
-    return Variable(as_array((pred == t).mean(), cuda.get_array_module(y.data)).astype(dtype))
+    """Fraction (float64) of rows whose argmax over axis 1 equals the label t (no gradient);
+    t holds labels in [0, C), one per row: integers, or floats that are whole numbers as
+    DeZero accepts (nan for an empty batch)."""
+    y = as_variable(y, "accuracy")
+    if y.ndim < 2:
+        raise ValueError(f"accuracy: y must be scores of shape (N, C, ...), got shape "
+                         f"{tuple(y.shape)}")
+    n_class = y.shape[1]
+    n = math.prod(y.shape[:1] + y.shape[2:])  # one label per row (and per position)
+    t = as_labels(t, "accuracy", n, n_class, whole_floats=True)
+    # float64 whatever y's dtype, as DeZero: a count over N is then exact to print
+    # (2 of 10 is 0.2, not float32's 0.2000000030), and sums of batch counts stay whole.
+    xp = cuda.get_array_module(y.data)
+    if t.size == 0:  # the mean of no matches (NumPy's nan)
+        return Variable(xp.full((), np.nan, dtype=np.float64))
+    value = (y.data.argmax(axis=1).reshape(t.shape) == t).mean()
+    return Variable(as_array(value, xp).astype(np.float64))
 
 
 mean_squared_error_simple = mean_squared_error

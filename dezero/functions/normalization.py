@@ -16,6 +16,7 @@ from dezero.core import Function, Variable, as_variable
 from dezero.functions.reduction import mean as _mean
 from dezero.functions.reduction import sum as _sum
 from dezero.functions.shape import get_item, reshape
+from dezero.utils.checks import as_int_array, as_real
 
 
 def _channel_layout(x_ndim: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -78,6 +79,9 @@ def _running_stat(name: str, stat: Any, channels: int, x: Variable) -> Any:
     if tuple(data.shape) != (channels,):
         raise ValueError(f"batch_norm: {name} has shape {tuple(data.shape)} but x "
                          f"{tuple(x.shape)} has {channels} channels; expected ({channels},)")
+    if data.dtype.kind != "f":  # updated in place with fractions in training
+        raise TypeError(f"batch_norm: {name} (the running statistic) must be a floating-point "
+                        f"array, got dtype {data.dtype}; create it with dtype=np.float32")
     return data
 
 
@@ -92,7 +96,9 @@ def batch_norm(x: Any, gamma: Any, beta: Any, mean: Any, var: Any, decay: float 
     modes are twice differentiable in x, γ and β, and keep float32 as float32.
     (The original DeZero spelt this ``batch_nrom``; that name is kept as an alias.)
     """
-    x, gamma, beta = as_variable(x), as_variable(gamma), as_variable(beta)
+    x, gamma, beta = (as_variable(v, "batch_norm") for v in (x, gamma, beta))
+    decay = as_real(decay, "batch_norm", "decay", 0.0, 1.0)
+    eps = as_real(eps, "batch_norm", "eps", 0.0)
     if x.ndim not in (2, 4):
         raise ValueError(f"batch_norm: x must be (N, C) or (N, C, H, W), got shape "
                          f"{tuple(x.shape)}")
@@ -104,6 +110,9 @@ def batch_norm(x: Any, gamma: Any, beta: Any, mean: Any, var: Any, decay: float 
     running_mean = _running_stat("mean", mean, channels, x)
     running_var = _running_stat("var", var, channels, x)
     if train_var.get():
+        if x.size == 0:
+            raise ValueError(f"batch_norm: x of shape {tuple(x.shape)} has no values to take "
+                             "batch statistics from; pass a non-empty batch (or use test mode)")
         return BatchNorm(running_mean, running_var, decay, eps)(x, gamma, beta)
     # Test mode: an affine map per channel with constant statistics, written with
     # dezero functions (so its backward works and is differentiable again).
@@ -122,15 +131,11 @@ batch_nrom = batch_norm
 def embed_id(x: Any, W: Any) -> Variable:
     """y = W[x]: row x of the embedding matrix W (V, D) for integer ids x of any shape;
     y is x.shape + (D,), and the gradient is scatter-added into W's rows."""
-    ids = x.data if isinstance(x, Variable) else x
-    xp = cuda.get_array_module(ids)
-    ids = xp.asarray(ids)
-    W = as_variable(W)
+    ids = as_int_array(x, "embed_id", "ids", "integer ids")
+    W = as_variable(W, "embed_id")
     if W.ndim != 2:
         raise ValueError(f"embed_id: W must be 2-d (vocabulary, dimension), got shape "
                          f"{tuple(W.shape)}")
-    if ids.dtype.kind not in "iu":
-        raise TypeError(f"embed_id: ids must be integers, got dtype {ids.dtype}")
     if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= W.shape[0]):
         raise IndexError(f"embed_id: ids must lie in [0, {W.shape[0]}) for W {tuple(W.shape)}, "
                          f"got values from {int(ids.min())} to {int(ids.max())}")

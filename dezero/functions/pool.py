@@ -66,7 +66,8 @@ class MaxPooling(Function):
 
     def forward(self, x):
         xp = cuda.get_array_module(x)
-        lowest = -xp.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        kind = x.dtype.kind
+        lowest = -xp.inf if kind == "f" else False if kind == "b" else np.iinfo(x.dtype).min
         planes = self.windows.planes(x, pad_value=lowest)
         y = planes[0].copy()
         for plane in planes[1:]:
@@ -151,7 +152,7 @@ def pooling(x: Any, kernel_size: IntOrPair, stride: IntOrPair = 1,
             pad: IntOrPair = 0) -> Variable:
     """Max pooling: y[n, c, p, q] = max of x over the KH×KW window at (p·SY, q·SX), with
     the border padded by −∞ (so padding never wins).  Needs pad < kernel_size."""
-    x = as_variable(x)
+    x = as_variable(x, "pooling")
     windows = _windows("pooling", x, kernel_size, stride, pad)
     if any(p >= k for p, k in zip(windows.pad, windows.kernel_size)):
         raise ValueError(f"pooling: pad {windows.pad} must be smaller than kernel_size "
@@ -166,5 +167,5 @@ def average_pooling(x: Any, kernel_size: IntOrPair, stride: IntOrPair = 1,
                     pad: IntOrPair = 0) -> Variable:
     """Average pooling: y[n, c, p, q] = mean of x over the KH×KW window at (p·SY, q·SX),
     zero padding counted in the mean (as in Chainer and DeZero); non-square kernels work."""
-    x = as_variable(x)
+    x = as_variable(x, "average_pooling")
     return AveragePooling(_windows("average_pooling", x, kernel_size, stride, pad))(x)

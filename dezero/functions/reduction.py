@@ -1,16 +1,18 @@
 """Reductions: sum, average/mean, max, min (axis as None, int or tuple; negative axes)."""
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
 from dezero import utils
 from dezero.core import Function, Variable, as_variable
 from dezero.functions.shape import broadcast_to, reshape
 from dezero.utils.arrays import normalize_axis
+from dezero.utils.checks import as_axes
 
 
 class Sum(Function):
+    """y = x summed over ``axis``; the Function behind :func:`sum`."""
+
     def __init__(self, axis: Any, keepdims: bool) -> None:
         self.axis = axis
         self.keepdims = keepdims
@@ -29,7 +31,7 @@ class Max(Function):
 
     _reduce = "max"
 
-    def __init__(self, axis: Any, keepdims: bool) -> None:
+    def __init__(self, axis: Any = None, keepdims: bool = False) -> None:
         self.axis = axis
         self.keepdims = keepdims
 
@@ -54,21 +56,30 @@ class Min(Max):
 
 
 def _axis(x: Variable, axis: Any, who: str) -> Any:
-    axes = normalize_axis(axis, x.ndim, who)
-    return axes if axes is None else tuple(axes)
+    if axis is None or x.ndim == 0:
+        return as_axes(axis, x.ndim, who, reduction=True)
+    return normalize_axis(axis, x.ndim, who)
+
+
+def _nonempty(x: Variable, axes: Any, who: str) -> None:
+    """max/min have no identity: every reduced axis must be non-empty (as NumPy requires)."""
+    if x.size == 0 and (axes is None or any(x.shape[a] == 0 for a in axes)):
+        raise ValueError(f"{who}: cannot take the {who} over an empty axis of an input of "
+                         f"shape {tuple(x.shape)}; reduce over non-empty axes only")
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     """y = Σ x over ``axis`` (all axes when None)."""
-    x = as_variable(x)
+    x = as_variable(x, "sum")
     return Sum(_axis(x, axis, "sum"), keepdims)(x)
 
 
 def average(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     """y = Σ x / n over ``axis``, n the number of elements summed."""
-    x = as_variable(x)
-    y = sum(x, axis, keepdims)
-    return y * (y.size / builtins.max(x.size, 1))
+    x = as_variable(x, "average")
+    y = Sum(_axis(x, axis, "average"), keepdims)(x)
+    # NumPy's mean of nothing is nan (0 · nan), with no warning here.
+    return y * (y.size / x.size if x.size else float("nan"))
 
 
 mean = average
@@ -76,11 +87,15 @@ mean = average
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     """y = max of x over ``axis`` (ties share the gradient evenly)."""
-    x = as_variable(x)
-    return Max(_axis(x, axis, "max"), keepdims)(x)
+    x = as_variable(x, "max")
+    axes = _axis(x, axis, "max")
+    _nonempty(x, axes, "max")
+    return Max(axes, keepdims)(x)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     """y = min of x over ``axis`` (ties share the gradient evenly)."""
-    x = as_variable(x)
-    return Min(_axis(x, axis, "min"), keepdims)(x)
+    x = as_variable(x, "min")
+    axes = _axis(x, axis, "min")
+    _nonempty(x, axes, "min")
+    return Min(axes, keepdims)(x)

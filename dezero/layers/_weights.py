@@ -1,18 +1,32 @@
-"""Reading and writing ``.npz`` weights files: atomic writes, pickle-free reads.
+"""Reading and writing ``.npz`` weights files: atomic writes, pickle-free, bounded reads.
 
 The file format is NumPy's ``.npz`` (a zip of ``.npy`` members) with DeZero's key
 format (``'l1/W'``), so files written by DeZero 0.0.13 load here and the other way round.
+
+Reading never goes through ``np.load``: :class:`NpzReader` parses each member's ``.npy``
+header from the zip stream (``numpy.lib.format``'s public header readers), so the caller can
+check every member's name, shape and dtype against the model before any data is read. Data is
+then read in chunks, exactly the declared number of bytes: memory grows only with bytes really
+in the file (a tiny file declaring a huge array costs nothing), a short member is reported as
+truncated, and an object (pickled) member is refused from its header, never unpickled.
 """
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 import zlib
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 import numpy as np
 
 from dezero.utils.files import atomic_output
+
+_CHUNK = 1 << 20  # bytes read from a member at a time
+_NPY_MAGIC = b"\x93NUMPY"
+_NUMERIC_KINDS = "biuf"  # bool, signed and unsigned int, float: what weights are made of
+# What a damaged or cut-off zip raises while it is being read.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
 
 def npz_path(path: Any) -> str:
@@ -21,17 +35,18 @@ def npz_path(path: Any) -> str:
     return path if path.endswith(".npz") else path + ".npz"
 
 
-def save_npz(path: Any, arrays: Mapping[str, np.ndarray], compress: bool = True) -> str:
+def save_npz(path: Any, arrays: Mapping[str, np.ndarray], compress: bool = True,
+             who: str = "save_weights") -> str:
     """Write ``arrays`` to ``path`` (``.npz`` appended if missing) atomically; return the path.
 
     The archive goes to a temporary file in the same folder that replaces
     ``path`` only once complete (``dezero.utils.files.atomic_output``): an
     error or a crash part-way leaves any previous file untouched.  Members are
-    written with ``allow_pickle=False``.
+    written with ``allow_pickle=False``.  ``who`` names the caller in errors.
     """
     path = npz_path(path)
     compression = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    with atomic_output(path) as f:
+    with atomic_output(path, who=who) as f:
         # Writing the zip directly (rather than np.savez(**arrays)) lets any key be
         # used, including ones that clash with np.savez's own argument names.
         with zipfile.ZipFile(f, mode="w", compression=compression, allowZip64=True) as zf:
@@ -41,46 +56,206 @@ def save_npz(path: Any, arrays: Mapping[str, np.ndarray], compress: bool = True)
     return path
 
 
-def load_npz(path: Any) -> dict[str, np.ndarray]:
-    """Read every array of the ``.npz`` file at ``path`` into memory, never unpickling.
+class MemberHeader(NamedTuple):
+    """What a member's ``.npy`` header declares (read before any of its data)."""
 
-    ``path`` without the ``.npz`` suffix also finds ``path + '.npz'`` (the name
-    ``np.savez`` gives such a file).  Raises FileNotFoundError when there is no
-    file, and ValueError naming the file (and entry) when it is not an ``.npz``
-    archive of numeric arrays.
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    fortran_order: bool
+    nbytes: int  # bytes of array data the header announces
+
+
+class NpzReader:
+    """An ``.npz`` weights file opened for checked reading; use it as a context manager.
+
+    ``keys`` lists the entries (member names without ``.npy``). :meth:`header` reads and
+    checks one member's header (numeric dtype, no objects); :meth:`read` reads its data.
+    Errors are ValueError (FileNotFoundError for a missing file) naming the file and entry;
+    ``who`` starts their messages.
     """
-    path = os.fspath(path)
-    if not os.path.exists(path) and os.path.exists(npz_path(path)):
-        path = npz_path(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load_weights: no weights file at {path!r}")
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError) as e:
-        raise ValueError(
-            f"load_weights: {path!r} is not an .npz weights file (NumPy could not read it "
-            f"without unpickling, which is never done here: {e})") from e
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise ValueError(
-            f"load_weights: {path!r} holds a single array (.npy), not an .npz archive "
-            "of named weights; write weights files with Layer.save_weights")
-    arrays = {}
-    with loaded:
-        for entry in loaded.files:
+
+    def __init__(self, path: Any, who: str = "load_weights") -> None:
+        path = os.fspath(path)
+        if not os.path.exists(path) and os.path.exists(npz_path(path)):
+            path = npz_path(path)
+        self.path, self.who = path, who
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{who}: no weights file at {path!r}")
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"{who}: {path!r} is a folder, not a weights file; pass "
+                                    "the path of the .npz file save_weights wrote")
+        with open(path, "rb") as f:
+            start = f.read(len(_NPY_MAGIC))
+        if start == _NPY_MAGIC:
+            raise ValueError(f"{who}: {path!r} holds a single array (.npy), not an .npz archive "
+                             "of named weights; write weights files with Layer.save_weights")
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except (*_ZIP_ERRORS, ValueError) as e:
+            raise ValueError(
+                f"{who}: {path!r} is not an .npz weights file, or it is truncated or damaged "
+                f"(it is not a complete zip archive: {e}); nothing is unpickled here") from None
+        self._members: dict[str, zipfile.ZipInfo] = {}
+        for info in self._zip.infolist():
+            key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if key in self._members:
+                self.close()
+                raise ValueError(f"{who}: entry {key!r} appears twice in {path!r}; the file is "
+                                 "damaged or was not written by save_weights")
+            self._members[key] = info
+        self._headers: dict[str, MemberHeader] = {}
+
+    @property
+    def keys(self) -> list[str]:
+        """The entries of the file, in file order."""
+        return list(self._members)
+
+    def _where(self, key: str) -> str:
+        return f"{self.who}: entry {key!r} of {self.path!r}"
+
+    def _read_header(self, member: Any, key: str) -> MemberHeader:
+        fmt = np.lib.format
+        try:
+            version = fmt.read_magic(member)
+            if version == (1, 0):
+                shape, fortran_order, dtype = fmt.read_array_header_1_0(member)
+            elif version in ((2, 0), (3, 0)):
+                # 3.0 differs from 2.0 only in allowing UTF-8 field names, which numeric
+                # (unstructured) dtypes never have.
+                shape, fortran_order, dtype = fmt.read_array_header_2_0(member)
+            else:
+                raise ValueError(f"unknown .npy format version {version}")
+        except ValueError as e:
+            if "EOF" in str(e):
+                raise ValueError(f"{self._where(key)} is truncated: its .npy header is cut "
+                                 f"off ({e})") from None
+            raise ValueError(f"{self._where(key)} is not a valid .npy array: {e}") from None
+        if dtype.hasobject:
+            raise ValueError(
+                f"{self._where(key)} holds Python objects (dtype {dtype}), which only "
+                "unpickling could read, and that is never done (it could run arbitrary code); "
+                "weights files hold numeric arrays only")
+        if dtype.kind not in _NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype:
+            raise ValueError(f"{self._where(key)} has dtype {dtype}; weights must be numeric "
+                             "arrays (bool, int or float)")
+        if any(n < 0 for n in shape):
+            raise ValueError(f"{self._where(key)} declares the invalid shape {shape}")
+        return MemberHeader(tuple(shape), dtype, bool(fortran_order),
+                            math.prod(shape) * dtype.itemsize)
+
+    def header(self, key: str) -> MemberHeader:
+        """The checked ``.npy`` header of entry ``key``; reads no array data."""
+        if key not in self._headers:
             try:
-                array = loaded[entry]
-            except ValueError as e:
-                raise ValueError(
-                    f"load_weights: entry {entry!r} of {path!r} cannot be read without "
-                    "unpickling Python objects, which is never done (it could run arbitrary "
-                    f"code); weights files hold numeric arrays only ({e})") from e
-            except (zipfile.BadZipFile, zlib.error, EOFError) as e:
-                raise ValueError(
-                    f"load_weights: entry {entry!r} of {path!r} is damaged or truncated "
-                    f"({e})") from e
-            if array.dtype.kind not in "biuf":
-                raise ValueError(
-                    f"load_weights: entry {entry!r} of {path!r} has dtype {array.dtype}; "
-                    "weights must be numeric arrays")
-            arrays[entry] = array
-    return arrays
+                with self._zip.open(self._members[key]) as member:
+                    self._headers[key] = self._read_header(member, key)
+            except _ZIP_ERRORS as e:
+                raise ValueError(f"{self._where(key)} is damaged or truncated ({e})") from None
+        return self._headers[key]
+
+    def read(self, key: str) -> np.ndarray:
+        """The array of entry ``key``: exactly the bytes its header declares, read in chunks."""
+        header = self.header(key)
+        info = self._members[key]
+        try:
+            with self._zip.open(info) as member:
+                self._read_header(member, key)
+                available = info.file_size - member.tell()
+                if header.nbytes > available:  # the zip's own size record says it is short
+                    raise ValueError(
+                        f"{self._where(key)} is truncated: its header declares shape "
+                        f"{header.shape} {header.dtype} ({header.nbytes} bytes) but the member "
+                        f"holds {max(available, 0)} bytes of data")
+                data = bytearray()
+                while len(data) < header.nbytes:  # memory grows with the bytes really there
+                    chunk = member.read(min(_CHUNK, header.nbytes - len(data)))
+                    if not chunk:
+                        raise ValueError(
+                            f"{self._where(key)} is truncated: its header declares "
+                            f"{header.nbytes} bytes of data, the member ends after {len(data)}")
+                    data += chunk
+                if member.read(1):  # also reaches the end, where zipfile checks the CRC
+                    raise ValueError(f"{self._where(key)} holds more data than its header "
+                                     f"declares ({header.shape} {header.dtype}); the file is "
+                                     "damaged")
+        except _ZIP_ERRORS as e:
+            raise ValueError(f"{self._where(key)} is damaged or truncated ({e})") from None
+        if header.nbytes == 0:
+            flat = np.empty(0, dtype=header.dtype)
+        else:
+            flat = np.frombuffer(data, dtype=header.dtype)
+        if header.fortran_order:
+            return flat.reshape(header.shape[::-1]).transpose()
+        return flat.reshape(header.shape)
+
+    def close(self) -> None:
+        """Close the file."""
+        self._zip.close()
+
+    def __enter__(self) -> "NpzReader":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def load_npz(path: Any, keys: Iterable[str] | None = None,
+             who: str = "load_weights") -> dict[str, np.ndarray]:
+    """The arrays of the ``.npz`` file at ``path`` (all, or those in ``keys``), never unpickled.
+
+    ``path`` without the ``.npz`` suffix also finds ``path + '.npz'``.  Every
+    header is checked before any data is read.  Raises FileNotFoundError when
+    there is no file, and ValueError naming the file (and entry) when it is not
+    an ``.npz`` archive of numeric arrays, or is truncated.
+    """
+    with NpzReader(path, who) as reader:
+        wanted = reader.keys if keys is None else list(keys)
+        for key in wanted:
+            if key not in reader.keys:
+                raise ValueError(f"{who}: {reader.path!r} has no entry {key!r}")
+            reader.header(key)
+        return {key: reader.read(key) for key in wanted}
+
+
+def _listing(keys: list[str], limit: int = 10) -> str:
+    """``keys`` joined by commas, cut after ``limit`` names with a count of the rest."""
+    shown = ", ".join(keys[:limit])
+    return shown if len(keys) <= limit else f"{shown}, … and {len(keys) - limit} more"
+
+
+def load_checked(path: Any, expected: Mapping[str, tuple[tuple | None, Any]],
+                 owner: str, who: str = "load_weights") -> dict[str, np.ndarray]:
+    """Read the arrays ``expected`` names from the ``.npz`` at ``path``, checking before reading.
+
+    ``expected`` maps each key (``'l1/W'``) to the ``(shape, dtype)`` the model
+    holds; ``None`` for the shape, or ``None`` entries in it, are not checked
+    (lazily sized layers).  First the headers of the expected members are read
+    (refusing object and non-numeric dtypes), the file's entries are compared
+    with the keys (missing and extra ones are named) and every shape with the
+    expected one: only then is any data read.  ``owner`` (the model's class name)
+    appears in the messages.  Raises ValueError (FileNotFoundError for no file).
+    """
+    with NpzReader(path, who) as reader:
+        for key in expected:  # an unreadable or non-numeric entry is the first thing to report
+            if key in reader.keys:
+                reader.header(key)
+        missing = [k for k in expected if k not in reader.keys]
+        extra = [k for k in reader.keys if k not in expected]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"missing from the file: {_listing(missing)}")
+            if extra:
+                parts.append(f"in the file but not in the {owner}: {_listing(extra)}")
+            raise ValueError(f"{who}: {reader.path} does not match the layer's weights ("
+                             + "; ".join(parts) + ")")
+        for key, (shape, _) in expected.items():
+            header = reader.header(key)
+            if shape is not None and (
+                    len(shape) != len(header.shape)
+                    or any(s is not None and s != a for s, a in zip(shape, header.shape))):
+                want = "(" + ", ".join("?" if s is None else str(s) for s in shape) + \
+                    (",)" if len(shape) == 1 else ")")
+                raise ValueError(f"{who}: {key!r} in {reader.path} has shape {header.shape}, "
+                                 f"but the layer expects {want}")
+        return {key: reader.read(key) for key in expected}

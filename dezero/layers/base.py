@@ -8,7 +8,8 @@ import numpy as np
 
 from dezero import cuda
 from dezero.core import Parameter, Variable
-from dezero.layers._weights import load_npz, save_npz
+from dezero.utils.checks import describe
+from dezero.layers._weights import load_checked, save_npz
 
 
 def scaled_randn(xp: Any, shape: tuple[int, ...], scale: float, dtype: Any) -> Any:
@@ -31,10 +32,33 @@ def _weak(obj: Any) -> Any:
         return lambda: None
 
 
-def _listing(keys: list[str], limit: int = 10) -> str:
-    """``keys`` joined by commas, cut after ``limit`` names with a count of the rest."""
-    shown = ", ".join(keys[:limit])
-    return shown if len(keys) <= limit else f"{shown}, … and {len(keys) - limit} more"
+def input_shape(x: Any, who: str) -> tuple[int, ...]:
+    """The shape of a layer's input ``x`` (a Variable or an array), checked to be one.
+
+    Raises TypeError naming ``who`` for lists, Python numbers, None and the like,
+    which DeZero 0.0.13 met with a bare AttributeError.
+    """
+    data = x.data if isinstance(x, Variable) else x
+    if data is None or not (hasattr(data, "shape") and hasattr(data, "ndim")):
+        got = "a Variable holding None" if isinstance(x, Variable) else describe(x)
+        raise TypeError(f"{who}: the input must be a Variable or an array, got {got}; "
+                        "convert data with np.asarray(...) first")
+    return tuple(data.shape)
+
+
+def check_weight(layer: "Layer", name: str) -> None:
+    """Refuse to run ``layer`` whose weight attribute ``name`` is no longer a Variable.
+
+    (A plain Variable is allowed: gradient checks substitute one for the Parameter.)
+    """
+    value = layer.__dict__.get(name)
+    if not isinstance(value, Variable):
+        raise TypeError(f"{type(layer).__name__}: its weight {name!r} is {describe(value)}, "
+                        f"not a Parameter; assign a dezero.Parameter to {name!r} (Parameter(None) "
+                        "to size it from the next input)")
+
+
+_RESERVED = ("_params", "_states")
 
 
 class Layer:
@@ -60,7 +84,37 @@ class Layer:
             object.__setattr__(self, "_states", {})
         return d["_params"], d["_states"]
 
+    def _check_name(self, name: str, kind: str | None) -> None:
+        """Refuse, before anything changes, a name that would break the registries.
+
+        ``kind`` says what is being registered (``'Parameter'``, a layer class
+        name, ``'state'``), or is None for a plain attribute.
+        """
+        who = type(self).__name__
+        if not isinstance(name, str):
+            raise TypeError(f"{who}: attribute names are strings, got {describe(name)}")
+        if name in _RESERVED:
+            raise ValueError(f"{who}: {name!r} is reserved for dezero.Layer's registry of "
+                             "Parameters, sub-layers and states; use another attribute name")
+        if kind is None:
+            return
+        if not name.isidentifier():
+            raise ValueError(f"{who}: cannot register a {kind} as {name!r}: the name must be "
+                             "a Python identifier (weight files join names with '/' and '.')")
+        attr = getattr(type(self), name, None)
+        if callable(attr) or isinstance(attr, property):
+            raise ValueError(f"{who}: cannot register a {kind} as {name!r}: that name is the "
+                             f"method or property {who}.{name}; choose another attribute name")
+
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, (Parameter, Layer)):
+            self._check_name(name, "Parameter" if isinstance(value, Parameter)
+                             else type(value).__name__)
+            if value is self:
+                raise ValueError(f"{type(self).__name__}: cannot register the layer as its "
+                                 f"own sub-layer {name!r}")
+        else:
+            self._check_name(name, None)
         params, states = self._registries()
         if isinstance(value, (Parameter, Layer)):
             params[name] = None
@@ -72,6 +126,7 @@ class Layer:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
+        self._check_name(name, None)
         params, states = self._registries()
         params.pop(name, None)
         states.pop(name, None)
@@ -84,6 +139,7 @@ class Layer:
         but :meth:`save_weights`, :meth:`load_weights`, :meth:`to_cpu` and
         :meth:`to_gpu` handle them like parameters.
         """
+        self._check_name(name, "state")
         var = Variable(data, name=name)
         _, states = self._registries()
         states[name] = None
@@ -203,38 +259,21 @@ class Layer:
     def load_weights(self, path: Any) -> None:
         """Load Parameters and state saved by :meth:`save_weights` (or by DeZero 0.0.13).
 
-        The file is read with ``allow_pickle=False``.  Every entry is checked
-        before anything is assigned: a missing, extra or wrongly shaped entry
-        raises ValueError naming it and leaves the layer unchanged.  Arrays take
-        the dtype and device of the parameter they replace.
+        Nothing is ever unpickled.  Every entry's name and header (shape, dtype)
+        is checked before any data is read, and all data before anything is
+        assigned: a missing, extra, wrongly shaped, non-numeric or truncated
+        entry raises ValueError naming it and leaves the layer unchanged.
+        Arrays take the dtype and device of the parameter they replace.
         """
-        arrays = load_npz(path)
         targets = self._weights()
-        missing = [k for k in targets if k not in arrays]
-        extra = [k for k in arrays if k not in targets]
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append(f"missing from the file: {_listing(missing)}")
-            if extra:
-                parts.append(f"in the file but not in the {type(self).__name__}: "
-                             f"{_listing(extra)}")
-            raise ValueError(f"load_weights: {path!s} does not match the layer's weights ("
-                             + "; ".join(parts) + ")")
+        expected = {key: (var.data.shape, var.data.dtype) if var.data is not None
+                    else owner._weight_spec(name)
+                    for key, (var, owner, name) in targets.items()}
+        # Names, shapes and dtypes are checked from the members' headers before any data is read.
+        arrays = load_checked(path, expected, type(self).__name__)
         ready = []
-        for key, (var, owner, name) in targets.items():
-            array = arrays[key]
-            if var.data is not None:
-                shape, dtype = var.data.shape, var.data.dtype
-            else:
-                shape, dtype = owner._weight_spec(name)
-            if shape is not None and (
-                    len(shape) != array.ndim
-                    or any(s is not None and s != a for s, a in zip(shape, array.shape))):
-                want = tuple("?" if s is None else s for s in shape)
-                raise ValueError(
-                    f"load_weights: {key!r} in {path!s} has shape {array.shape}, but the "
-                    f"layer expects {want}".replace("'?'", "?"))
+        for key, (var, _, _) in targets.items():
+            array, dtype = arrays[key], expected[key][1]
             if dtype is not None:
                 array = array.astype(dtype, copy=False)
             if var.data is not None and cuda.get_array_module(var.data) is not np:

@@ -8,7 +8,8 @@ import numpy as np
 import dezero.functions as F
 from dezero import cuda
 from dezero.core import Parameter, Variable
-from dezero.layers.base import Layer, scaled_randn
+from dezero.utils.checks import as_flag, as_optional_size, as_size, check_dtype, check_real
+from dezero.layers.base import Layer, check_weight, input_shape, scaled_randn
 
 
 class Linear(Layer):
@@ -22,6 +23,11 @@ class Linear(Layer):
     def __init__(self, out_size: int, nobias: bool = False, dtype: Any = np.float32,
                  in_size: int | None = None) -> None:
         super().__init__()
+        who = type(self).__name__
+        out_size = as_size(out_size, who, "out_size")
+        in_size = as_optional_size(in_size, who, "in_size")
+        nobias = as_flag(nobias, who, "nobias")
+        dtype = check_dtype(dtype, who, "dtype")
         self.in_size = in_size
         self.out_size = out_size
         self.dtype = dtype
@@ -41,9 +47,23 @@ class Linear(Layer):
 
     def forward(self, x: Any) -> Variable:
         """y = x @ W + b for x of shape (..., in_size)."""
+        who = type(self).__name__
+        shape = input_shape(x, who)
+        check_weight(self, "W")
+        if not shape:
+            raise ValueError(f"{who}: the input must have at least one axis (the features), "
+                             f"got shape {shape}")
         if self.W.data is None:
-            self.in_size = x.shape[-1]
+            if shape[-1] == 0:
+                raise ValueError(f"{who}: the input has no features (last axis of shape "
+                                 f"{shape} is 0); W cannot be sized from it")
+            self.in_size = shape[-1]
             self._init_W(cuda.get_array_module(x))
+        elif shape[-1] != self.W.shape[0]:
+            raise ValueError(f"{who}: the input has {shape[-1]} features (last axis of shape "
+                             f"{shape}), but the layer expects in_size={self.W.shape[0]} "
+                             f"(W has shape {self.W.shape}); pass inputs of shape "
+                             f"(..., {self.W.shape[0]}) or use a new layer")
         return F.linear(x, self.W, self.b)
 
 
@@ -56,6 +76,10 @@ class EmbedID(Layer):
 
     def __init__(self, in_size: int, out_size: int, dtype: Any = np.float32) -> None:
         super().__init__()
+        who = type(self).__name__
+        in_size = as_size(in_size, who, "in_size")
+        out_size = as_size(out_size, who, "out_size")
+        dtype = check_dtype(dtype, who, "dtype")
         self.W = Parameter(np.random.randn(in_size, out_size).astype(dtype), name="W")
 
     def forward(self, x: Any) -> Variable:
@@ -75,8 +99,9 @@ class BatchNorm(Layer):
 
     def __init__(self, decay: float = 0.9, eps: float = 2e-5) -> None:
         super().__init__()
-        self.decay = decay
-        self.eps = eps
+        who = type(self).__name__
+        self.decay = check_real(decay, who, "decay", minimum=0, maximum=1)
+        self.eps = check_real(eps, who, "eps", minimum=0, min_open=True)
         self.add_state("avg_mean")
         self.add_state("avg_var")
         self.gamma = Parameter(None, name="gamma")
@@ -99,9 +124,10 @@ class BatchNorm(Layer):
 
     def forward(self, x: Any) -> Variable:
         """Normalise ``x`` (N, C) or (N, C, H, W) per channel."""
-        if x.ndim < 2:
+        shape = input_shape(x, type(self).__name__)
+        if len(shape) < 2:
             raise ValueError(f"BatchNorm: input must have a batch and a channel axis, "
-                             f"got shape {tuple(x.shape)}")
+                             f"got shape {shape}")
         self._init_params(x)
         if self.gamma.shape[0] != x.shape[1]:
             raise ValueError(f"BatchNorm: input has {x.shape[1]} channels (axis 1), but the "

@@ -7,17 +7,31 @@ import numpy as np
 
 from dezero import cuda
 from dezero.core import Parameter, Variable
-from dezero.layers.base import Layer, scaled_randn
+from dezero.utils.checks import as_flag, as_int_or_pair, as_optional_size, as_size, check_dtype
+from dezero.layers.base import Layer, check_weight, input_shape, scaled_randn
 from dezero.utils.arrays import pair
 
 
 class _ConvBase(Layer):
-    """Shared set-up of Conv2d/Deconv2d: lazily sized kernel W, optional bias b."""
+    """Shared set-up of Conv2d/Deconv2d: lazily sized kernel W, optional bias b.
+
+    Channel counts, kernel sizes and strides are positive integers, pads
+    non-negative ones (an int, or a pair of ints for (height, width)); they are
+    checked here, with errors naming the layer, the argument and the value.
+    """
 
     def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, pad: Any = 0,
                  nobias: bool = False, dtype: Any = np.float32,
                  in_channels: int | None = None) -> None:
         super().__init__()
+        who = type(self).__name__
+        out_channels = as_size(out_channels, who, "out_channels")
+        kernel_size = as_int_or_pair(kernel_size, who, "kernel_size", minimum=1)
+        stride = as_int_or_pair(stride, who, "stride", minimum=1)
+        pad = as_int_or_pair(pad, who, "pad", minimum=0)
+        nobias = as_flag(nobias, who, "nobias")
+        dtype = check_dtype(dtype, who, "dtype")
+        in_channels = as_optional_size(in_channels, who, "in_channels")
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -28,6 +42,8 @@ class _ConvBase(Layer):
         if in_channels is not None:
             self._init_W()
         self.b = None if nobias else Parameter(np.zeros(out_channels, dtype=dtype), name="b")
+
+    _in_axis: int
 
     def _kernel_shape(self, in_channels: int | None) -> tuple:
         raise NotImplementedError
@@ -43,12 +59,23 @@ class _ConvBase(Layer):
         return super()._weight_spec(name)
 
     def _prepare(self, x: Any) -> None:
-        if x.ndim != 4:
-            raise ValueError(f"{type(self).__name__}: input must be 4-d (N, C, H, W), "
-                             f"got shape {tuple(x.shape)}")
+        who = type(self).__name__
+        shape = input_shape(x, who)
+        check_weight(self, "W")
+        if len(shape) != 4:
+            raise ValueError(f"{who}: input must be 4-d (N, C, H, W), got shape {shape}")
         if self.W.data is None:
-            self.in_channels = x.shape[1]
+            if shape[1] == 0:
+                raise ValueError(f"{who}: the input has 0 channels (shape {shape}); W cannot "
+                                 "be sized from it")
+            self.in_channels = shape[1]
             self._init_W(cuda.get_array_module(x))
+        else:
+            expected = self.W.shape[self._in_axis]
+            if shape[1] != expected:
+                raise ValueError(f"{who}: the input has {shape[1]} channels (axis 1 of shape "
+                                 f"{shape}), but the layer expects in_channels={expected} "
+                                 f"(W has shape {self.W.shape})")
 
 
 class Conv2d(_ConvBase):
@@ -57,6 +84,8 @@ class Conv2d(_ConvBase):
     ``in_channels=None`` takes it from the first input.  W ~ N(0, 1) ·
     sqrt(1 / (in_channels·KH·KW)), in ``dtype``.
     """
+
+    _in_axis = 1  # the axis of W that counts input channels
 
     def _kernel_shape(self, in_channels: int | None) -> tuple:
         return (self.out_channels, in_channels) + pair(self.kernel_size)
@@ -74,6 +103,8 @@ class Deconv2d(_ConvBase):
     Arguments as :class:`Conv2d`; the output size is
     ``stride · (size − 1) + kernel − 2 · pad`` along each spatial axis.
     """
+
+    _in_axis = 0  # the axis of W that counts input channels
 
     def _kernel_shape(self, in_channels: int | None) -> tuple:
         return (in_channels, self.out_channels) + pair(self.kernel_size)

@@ -5,8 +5,20 @@ from typing import Any
 
 import dezero.functions as F
 from dezero.core import Variable
-from dezero.layers.base import Layer
+from dezero.utils.checks import as_optional_size, as_size
+from dezero.layers.base import Layer, input_shape
 from dezero.layers.basic import Linear
+
+
+def _check_step_input(layer: Layer, x: Any, h: Variable | None) -> None:
+    """Refuse an input whose batch differs from the hidden state's, naming ``reset_state``."""
+    who = type(layer).__name__
+    shape = input_shape(x, who)
+    if h is not None and shape[:-1] != h.shape[:-1]:
+        raise ValueError(f"{who}: the input of shape {shape} has batch shape {shape[:-1]}, but "
+                         f"the hidden state kept from the previous step has batch shape "
+                         f"{h.shape[:-1]}; call reset_state() before starting a sequence with "
+                         "another batch size")
 
 
 class RNN(Layer):
@@ -20,6 +32,8 @@ class RNN(Layer):
 
     def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
+        hidden_size = as_size(hidden_size, type(self).__name__, "hidden_size")
+        in_size = as_optional_size(in_size, type(self).__name__, "in_size")
         self.x2h = Linear(hidden_size, in_size=in_size)
         # Sized at construction only when the input size is: the random numbers
         # are then drawn in the same order as DeZero's.
@@ -33,6 +47,7 @@ class RNN(Layer):
 
     def forward(self, x: Any) -> Variable:
         """One time step: the new hidden state (batch, hidden_size)."""
+        _check_step_input(self, x, self.h)
         if self.h is None:
             h_new = F.tanh(self.x2h(x))
         else:
@@ -52,7 +67,8 @@ class LSTM(Layer):
 
     def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
         super().__init__()
-        H, I = hidden_size, in_size
+        H = as_size(hidden_size, type(self).__name__, "hidden_size")
+        I = as_optional_size(in_size, type(self).__name__, "in_size")
         self.x2f = Linear(H, in_size=I)
         self.x2i = Linear(H, in_size=I)
         self.x2o = Linear(H, in_size=I)
@@ -70,6 +86,7 @@ class LSTM(Layer):
 
     def forward(self, x: Any) -> Variable:
         """One time step: the new hidden state (batch, hidden_size)."""
+        _check_step_input(self, x, self.h)
         if self.h is None:
             f = F.sigmoid(self.x2f(x))
             i = F.sigmoid(self.x2i(x))

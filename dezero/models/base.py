@@ -7,6 +7,7 @@ import dezero.functions as F
 import dezero.layers as L
 from dezero.core import Variable
 from dezero.layers import Layer
+from dezero.utils.checks import as_size, check_callable, describe
 
 
 class Model(Layer):
@@ -29,6 +30,8 @@ class Sequential(Model):
 
     def __init__(self, *layers: Callable[[Any], Any]) -> None:
         super().__init__()
+        for i, layer in enumerate(layers):
+            check_callable(layer, type(self).__name__, f"layers[{i}]")
         self.layers = []
         for i, layer in enumerate(layers):
             setattr(self, f"l{i}", layer)
@@ -44,18 +47,27 @@ class Sequential(Model):
 class MLP(Model):
     """Multi-layer perceptron: Linear layers ``l0, l1, …`` with ``activation`` between them.
 
-    ``fc_output_sizes`` gives each layer's output size; input sizes are inferred
-    on the first call.  No activation follows the last layer.
+    ``fc_output_sizes`` (a sequence of positive integers, such as ``(10, 1)``)
+    gives each layer's output size; input sizes are inferred on the first call.
+    No activation follows the last layer.
     """
 
     def __init__(self, fc_output_sizes: Sequence[int],
                  activation: Callable[[Any], Variable] = F.sigmoid) -> None:
         super().__init__()
-        if len(fc_output_sizes) == 0:
-            raise ValueError("MLP: fc_output_sizes must name at least one layer size")
-        self.activation = activation
+        who = type(self).__name__
+        if isinstance(fc_output_sizes, (str, bytes)) or not hasattr(fc_output_sizes, "__iter__"):
+            raise TypeError(f"{who}: fc_output_sizes must be a sequence of layer sizes such as "
+                            f"(10, 1), got {describe(fc_output_sizes)}; for one layer write "
+                            "(size,)")
+        sizes = [as_size(size, who, f"fc_output_sizes[{i}]")
+                 for i, size in enumerate(fc_output_sizes)]
+        if not sizes:
+            raise ValueError(f"{who}: fc_output_sizes must name at least one layer size, got "
+                             f"{describe(fc_output_sizes)}")
+        self.activation = check_callable(activation, who, "activation")
         self.layers = []
-        for i, out_size in enumerate(fc_output_sizes):
+        for i, out_size in enumerate(sizes):
             layer = L.Linear(out_size)
             setattr(self, f"l{i}", layer)
             self.layers.append(layer)

@@ -8,6 +8,7 @@ import dezero.layers as L
 from dezero import functions_conv
 from dezero.core import Variable
 from dezero.layers import Layer
+from dezero.utils.checks import as_flag, as_size
 from dezero.models.base import Model, load_pretrained
 
 _BLOCKS = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36, 3)}
@@ -28,6 +29,8 @@ class ResNet(Model):
 
     def __init__(self, n_layers: int = 152, pretrained: bool = False) -> None:
         super().__init__()
+        n_layers = as_size(n_layers, "ResNet", "n_layers")
+        pretrained = as_flag(pretrained, "ResNet", "pretrained")
         if n_layers not in _BLOCKS:
             raise ValueError(f"ResNet: n_layers must be 50, 101 or 152, got {n_layers!r}")
         block = _BLOCKS[n_layers]
@@ -78,6 +81,9 @@ class BuildingBlock(Layer):
     def __init__(self, n_layers: int, in_channels: int, mid_channels: int, out_channels: int,
                  stride: int, downsample_fb: bool = False) -> None:
         super().__init__()
+        n_layers = as_size(n_layers, type(self).__name__, "n_layers")
+        _check_counts(self, in_channels=in_channels, mid_channels=mid_channels,
+                      out_channels=out_channels, stride=stride)
         self.a = BottleneckA(in_channels, mid_channels, out_channels, stride, downsample_fb)
         self._forward = ["a"]
         for i in range(1, n_layers):
@@ -90,6 +96,12 @@ class BuildingBlock(Layer):
         for name in self._forward:
             x = getattr(self, name)(x)
         return x
+
+
+def _check_counts(layer: Layer, **counts: Any) -> None:
+    """Check that every count is a positive integer, naming ``layer``'s class and the argument."""
+    for name, value in counts.items():
+        as_size(value, type(layer).__name__, name)
 
 
 def _conv_bn(out_channels: int, kernel_size: int, stride: int,
@@ -109,6 +121,9 @@ class BottleneckA(Layer):
     def __init__(self, in_channels: int, mid_channels: int, out_channels: int,
                  stride: int = 2, downsample_fb: bool = False) -> None:
         super().__init__()
+        _check_counts(self, in_channels=in_channels, mid_channels=mid_channels,
+                      out_channels=out_channels, stride=stride)
+        downsample_fb = as_flag(downsample_fb, type(self).__name__, "downsample_fb")
         stride_1x1, stride_3x3 = (1, stride) if downsample_fb else (stride, 1)
         self.conv1, self.bn1 = _conv_bn(mid_channels, 1, stride_1x1, 0)
         self.conv2, self.bn2 = _conv_bn(mid_channels, 3, stride_3x3, 1)
@@ -129,6 +144,7 @@ class BottleneckB(Layer):
 
     def __init__(self, in_channels: int, mid_channels: int) -> None:
         super().__init__()
+        _check_counts(self, in_channels=in_channels, mid_channels=mid_channels)
         self.conv1, self.bn1 = _conv_bn(mid_channels, 1, 1, 0)
         self.conv2, self.bn2 = _conv_bn(mid_channels, 3, 1, 1)
         self.conv3, self.bn3 = _conv_bn(in_channels, 1, 1, 0)

@@ -8,6 +8,7 @@ import dezero.layers as L
 from dezero import cuda, functions_conv
 from dezero.core import Function, Variable
 from dezero.layers import Layer
+from dezero.utils.checks import as_flag, as_size
 from dezero.models.base import Model
 
 
@@ -32,6 +33,10 @@ class Fire(Layer):
     def __init__(self, squeeze_channels: int, expand1x1_channels: int,
                  expand3x3_channels: int) -> None:
         super().__init__()
+        for name, value in (("squeeze_channels", squeeze_channels),
+                            ("expand1x1_channels", expand1x1_channels),
+                            ("expand3x3_channels", expand3x3_channels)):
+            as_size(value, type(self).__name__, name)
         self.squeeze1x1 = L.Conv2d(squeeze_channels, kernel_size=1)
         self.expand1x1 = L.Conv2d(expand1x1_channels, kernel_size=1)
         self.expand3x3 = L.Conv2d(expand3x3_channels, kernel_size=3, pad=1)
@@ -52,7 +57,8 @@ class SqueezeNet(Model):
 
     def __init__(self, pretrained: bool = False, n_classes: int = 1000) -> None:
         super().__init__()
-        if pretrained:
+        n_classes = as_size(n_classes, "SqueezeNet", "n_classes")
+        if as_flag(pretrained, "SqueezeNet", "pretrained"):
             raise ValueError("SqueezeNet: no pretrained DeZero weights exist; construct it with "
                              "pretrained=False and train it or call load_weights(path)")
         self.conv1 = L.Conv2d(64, kernel_size=3, stride=2)

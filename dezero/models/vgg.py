@@ -9,6 +9,7 @@ import dezero.functions as F
 import dezero.layers as L
 from dezero import functions_conv
 from dezero.core import Variable
+from dezero.utils.checks import as_flag, as_pair, check_dtype
 from dezero.models.base import Model, load_pretrained
 
 # (stage, number of 3x3 convolutions, channels)
@@ -28,6 +29,7 @@ class VGG16(Model):
 
     def __init__(self, pretrained: bool = False) -> None:
         super().__init__()
+        pretrained = as_flag(pretrained, "VGG16", "pretrained")
         self._convs = []
         for stage, count, channels in _STAGES:
             for i in range(1, count + 1):
@@ -54,7 +56,19 @@ class VGG16(Model):
     @staticmethod
     def preprocess(image: Any, size: tuple[int, int] | None = (224, 224),
                    dtype: Any = np.float32) -> np.ndarray:
-        """A PIL image as the network's input: RGB→BGR, mean-subtracted, (3, H, W)."""
+        """A PIL image as the network's input: RGB→BGR, mean-subtracted, (3, H, W).
+
+        ``size`` is (width, height) or None/() to keep the image's size; ``dtype``
+        is a floating-point dtype.
+        """
+        who = "VGG16.preprocess"
+        dtype = check_dtype(dtype, who, "dtype")
+        if size:
+            size = as_pair(size, who, "size", minimum=1)
+            size = (size, size) if isinstance(size, int) else size
+        if not (hasattr(image, "convert") and hasattr(image, "resize")):
+            raise TypeError(f"{who}: image must be a PIL image (for an array, convert it with "
+                            f"PIL.Image.fromarray), got {type(image).__name__}")
         image = image.convert("RGB")
         if size:
             image = image.resize(size)

@@ -6,26 +6,16 @@ from typing import Any, Sequence
 import numpy as np
 
 from dezero import cuda
+from dezero.utils.checks import as_axes, as_pair
 
 
 def normalize_axis(axis: Any, ndim: int, who: str) -> tuple[int, ...] | None:
-    """Return ``axis`` (None, int or sequence) as a sorted tuple of non-negative axes.
+    """Return ``axis`` (None, int or sequence of ints) as a sorted tuple of non-negative axes.
 
-    Raises ValueError naming ``who`` for an axis out of range or repeated.
+    Raises TypeError naming ``who`` for a non-integer axis, ValueError for one out of range
+    or repeated (see :func:`dezero.utils.checks.as_axes`).
     """
-    if axis is None:
-        return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{who}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < ndim:
-            raise ValueError(f"{who}: axis {a} is out of range for an input with {ndim} dimensions")
-        out.append(int(a) % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{who}: repeated axis in {axis!r}")
-    return tuple(sorted(out))
+    return as_axes(axis, ndim, who)
 
 
 def sum_to(x: Any, shape: Sequence[int]) -> Any:
@@ -94,13 +84,13 @@ def array_allclose(a: Any, b: Any, rtol: float = 1e-4, atol: float = 1e-5) -> bo
     return bool(np.allclose(cuda.as_numpy(a), cuda.as_numpy(b), rtol=rtol, atol=atol))
 
 
-def pair(x: Any) -> tuple[int, int]:
-    """Return ``x`` as a pair: an int ``n`` becomes ``(n, n)``; a pair is checked and kept."""
-    if isinstance(x, (int, np.integer)):
-        return (int(x), int(x))
-    if isinstance(x, (tuple, list)) and len(x) == 2:
-        return (int(x[0]), int(x[1]))
-    raise ValueError(f"expected an int or a pair of ints, got {x!r}")
+def pair(x: Any, who: str = "pair", arg: str = "value") -> tuple[int, int]:
+    """Return ``x`` as a pair: an int ``n`` becomes ``(n, n)``; a pair of ints is kept.
+
+    Raises TypeError for a non-integer and ValueError for a sequence that is not a pair,
+    naming ``who`` and ``arg`` (see :func:`dezero.utils.checks.as_pair`).
+    """
+    return as_pair(x, who, arg, minimum=None)
 
 
 def get_conv_outsize(input_size: int, kernel_size: int, stride: int, pad: int) -> int:

@@ -5,8 +5,9 @@ DOT text; :func:`dezero.utils.plot_dot_graph` (in :mod:`dezero.utils.render`)
 turns it into a picture.  Differences from DeZero 0.0.13, where it was wrong:
 
 * a leaf Variable (no creator) gives a one-node graph instead of failing;
-* labels are escaped (quotes, backslashes, newlines, ``&``, non-ASCII), so any
-  name is drawn as written and the DOT text is pure ASCII;
+* labels are escaped (quotes, backslashes, newlines, ``&``, control characters),
+  so any Unicode name (emoji, combining marks, right-to-left text) is drawn as
+  written; the DOT text is UTF-8;
 * a Variable reached along several paths is drawn once (the original repeated
   its node statement for every consumer);
 * node ids are numbered in graph order, not ``id()``: the same program gives
@@ -39,21 +40,27 @@ _STYLE_FUNCTION = 'shape=box, style=filled, fillcolor=lightblue'
 _STYLE_LAYER = 'shape=box3d, style=filled, fillcolor=lightsteelblue'
 _STYLE_ELIDED = 'shape=note, style=dashed, fontcolor=gray30'
 
-# Characters that must be written differently inside a double-quoted DOT label.
+# Characters that must be written differently inside a double-quoted DOT label: Graphviz reads
+# backslash escapes (\N is the node name, \n a line break) and HTML entities (&amp;) in labels.
 _ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("&"): "&amp;",
             ord("\r"): "", ord("\t"): " "}
-_ESCAPES.update({c: f"\\\\x{c:02x}" for c in list(range(32)) + [127] if c not in _ESCAPES})
+# Other control characters (C0, DEL, C1) would be invisible or break the layout: show them.
+_ESCAPES.update({c: f"\\\\x{c:02x}" for c in [*range(32), *range(127, 160)]
+                 if c not in _ESCAPES})
+# A lone surrogate (from a file name decoded with 'surrogateescape') cannot be written as UTF-8.
+_ESCAPES.update({c: f"\\\\u{c:04x}" for c in range(0xD800, 0xE000)})
 
 
 def quote(text: str) -> str:
-    """``text`` as a double-quoted DOT string drawn exactly as written, in ASCII only.
+    """``text`` as a double-quoted DOT string that Graphviz draws exactly as written.
 
-    Backslashes and quotes are escaped, a newline becomes a line break, ``&`` and
-    non-ASCII characters become HTML entities (which Graphviz draws as the
-    character), other control characters are shown as ``\\xNN``.
+    Backslashes and quotes are escaped, a newline becomes a line break, ``&``
+    becomes ``&amp;``, other control characters are shown as ``\\xNN``.  Every
+    other character is kept as it is: the DOT text is UTF-8 (Graphviz's default
+    charset).  (Numeric entities such as ``&#128512;`` are not used: Graphviz
+    2.x writes characters outside the BMP given that way as invalid UTF-8.)
     """
-    ascii_text = text.translate(_ESCAPES).encode("ascii", "xmlcharrefreplace").decode("ascii")
-    return f'"{ascii_text}"'
+    return '"' + text.translate(_ESCAPES) + '"'
 
 
 # -- labels -------------------------------------------------------------------

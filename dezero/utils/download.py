@@ -13,6 +13,7 @@ The cache folder is ``~/.dezero``, or the folder named by the environment variab
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import os
@@ -23,7 +24,7 @@ import urllib.parse
 import urllib.request
 from typing import Sequence
 
-from dezero.utils.files import atomic_output  # noqa: F401  (re-used by datasets and weights)
+from dezero.utils.files import atomic_output, prepare_folder  # atomic_output: re-used by datasets
 
 #: Environment variable that, when set, replaces ``~/.dezero`` as the cache folder.
 CACHE_ENV_VAR = "DEZERO_CACHE_DIR"
@@ -90,30 +91,51 @@ def _progress_bar(total: int | None, desc: str):
                 file=sys.stderr)
 
 
+class _MirrorFailed(Exception):
+    """Internal: one URL did not deliver the file (``reason`` says why); try the next one."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def _download_one(url: str, path: str, sha256: str | None, quiet: bool, timeout: float) -> None:
-    """Fetch ``url`` into ``path`` atomically; raise OSError/ValueError saying what went wrong."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    """Fetch ``url`` into ``path`` atomically.
+
+    A failure of the network or of the server's data raises :class:`_MirrorFailed`; a failure to
+    write the cache (a local problem no other mirror can fix) raises the OSError naming ``path``.
+    """
+    try:
+        response = urllib.request.urlopen(url, timeout=timeout)
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        raise _MirrorFailed(_reason(error)) from error
+    with response, atomic_output(path, who="get_file") as out:
         length_header = response.headers.get("Content-Length")
         total = int(length_header) if length_header and length_header.isdigit() else None
         digest = hashlib.sha256()
         received = 0
         bar = None if quiet else _progress_bar(total, os.path.basename(path))
         try:
-            with atomic_output(path) as out:
-                for chunk in iter(lambda: response.read(_CHUNK_SIZE), b""):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))
-                if total is not None and received != total:
-                    raise OSError(f"truncated: received {received} of {total} bytes")
-                if sha256 is not None and digest.hexdigest() != sha256.lower():
-                    raise ValueError(f"SHA-256 mismatch: expected {sha256.lower()}, "
-                                     f"got {digest.hexdigest()}")
+            while True:
+                try:
+                    chunk = response.read(_CHUNK_SIZE)
+                except (OSError, ValueError, http.client.HTTPException) as error:
+                    raise _MirrorFailed(_reason(error)) from error
+                if not chunk:
+                    break
+                out.write(chunk)
+                digest.update(chunk)
+                received += len(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
         finally:
             if bar is not None:
                 bar.close()
+        if total is not None and received != total:
+            raise _MirrorFailed(f"truncated: received {received} of {total} bytes")
+        if sha256 is not None and digest.hexdigest() != sha256.lower():
+            raise _MirrorFailed(f"SHA-256 mismatch: expected {sha256.lower()}, "
+                                f"got {digest.hexdigest()}")
 
 
 def _reason(error: BaseException) -> str:
@@ -152,10 +174,14 @@ def get_file(url: str | Sequence[str], file_name: str | None = None, *,
         raise ValueError(f"get_file: file_name must be a plain file name, got {file_name!r}")
     folder = get_cache_dir() if subdir is None else os.path.join(get_cache_dir(), subdir)
     path = os.path.join(folder, file_name)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, f"get_file: the cache path {path!r} is a folder, "
+                                "not the file; remove or rename that folder and call again")
     if os.path.exists(path):
         return path
 
-    os.makedirs(folder, exist_ok=True)
+    # A cache that cannot be written is reported before any download, naming the path.
+    prepare_folder(folder, path, "get_file")
     attempts: list[tuple[str, str]] = []
     for candidate in urls:
         if not quiet:
@@ -163,9 +189,8 @@ def get_file(url: str | Sequence[str], file_name: str | None = None, *,
         try:
             _download_one(candidate, path, sha256, quiet, timeout)
             return path
-        except (OSError, ValueError, http.client.HTTPException) as error:
-            # this mirror failed: note why and try the next one
-            attempts.append((candidate, _reason(error)))
+        except _MirrorFailed as failure:  # note why and try the next mirror
+            attempts.append((candidate, failure.reason))
     tried = "\n".join(f"  - {u}: {why}" for u, why in attempts)
     message = (f"get_file: could not download {file_name!r}; every URL failed:\n{tried}\n"
                f"Download it by hand from one of these URLs and place it at {path}")

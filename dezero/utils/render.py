@@ -4,7 +4,9 @@ Differences from DeZero 0.0.13, where it was wrong: no shell (``dot`` gets a
 list of arguments and the DOT text on stdin), so paths with spaces work and
 nothing is written to a shared temporary file (the original used
 ``~/.dezero/tmp_graph.dot``, so two programs plotting at once overwrote each
-other); the picture is written atomically; a missing Graphviz raises
+other); the picture is written atomically (with the permissions ``open()`` would give, and
+errors naming ``to_file``); DOT text goes to Graphviz and to files as UTF-8, so any Unicode
+name is drawn as written; a missing Graphviz raises
 :class:`GraphvizNotFoundError` saying how to install it, after saving the DOT
 text, instead of returning ``None`` silently.
 """
@@ -156,11 +158,11 @@ def plot_dot_graph(output: Any, verbose: bool = True, to_file: str | os.PathLike
             data = _render(source, format)
         except _DotMissing:
             dot_file = stem + ".dot"
-            write_atomic(dot_file, source.encode("utf-8"))
+            write_atomic(dot_file, source.encode("utf-8"), who="plot_dot_graph")
             raise GraphvizNotFoundError(
                 f"plot_dot_graph: cannot draw {path!r}: Graphviz's `dot` program was not found "
                 f"on PATH. The DOT text was saved to {dot_file!r} (render it later with "
                 f"`dot -T{format} -o <picture> <that file>`, or pass to_file='....dot').\n"
                 f"{INSTALL_HELP}", dot_file) from None
-    write_atomic(path, data)
+    write_atomic(path, data, who="plot_dot_graph")
     return GraphPicture(path, source, format, data)

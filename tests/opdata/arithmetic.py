@@ -5,17 +5,19 @@ from opinfo import BINARY, OpSpec
 import dezero.functions as F
 
 SPECS = [
-    OpSpec("add", F.add, np.add, BINARY),
-    OpSpec("sub", F.sub, np.subtract, BINARY),
-    OpSpec("rsub", F.rsub, lambda a, b: b - a, BINARY),
-    OpSpec("mul", F.mul, np.multiply, BINARY),
-    OpSpec("div", F.div, np.divide, BINARY, domain=(0.5, 2.0)),
-    OpSpec("rdiv", F.rdiv, lambda a, b: b / a, BINARY, domain=(0.5, 2.0)),
-    OpSpec("neg", F.neg, np.negative),
-    OpSpec("copy", F.copy, np.copy),
+    OpSpec("add", F.add, np.add, BINARY, fuzz_shapes="broadcast"),
+    OpSpec("sub", F.sub, np.subtract, BINARY, fuzz_shapes="broadcast"),
+    OpSpec("rsub", F.rsub, lambda a, b: b - a, BINARY, fuzz_shapes="broadcast"),
+    OpSpec("mul", F.mul, np.multiply, BINARY, fuzz_shapes="broadcast"),
+    OpSpec("div", F.div, np.divide, BINARY, domain=(0.5, 2.0), fuzz_shapes="broadcast"),
+    OpSpec("rdiv", F.rdiv, lambda a, b: b / a, BINARY, domain=(0.5, 2.0),
+           fuzz_shapes="broadcast"),
+    OpSpec("neg", F.neg, np.negative, fuzz_shapes="any"),
+    OpSpec("copy", F.copy, np.copy, fuzz_shapes="any"),
     OpSpec("pow", lambda x: F.pow(x, 3), lambda x: x ** 3, label="pow-const"),
     OpSpec("pow", lambda x: F.pow(x, 0.5), np.sqrt, domain=(0.5, 2.0), label="pow-sqrt"),
-    OpSpec("pow", F.pow, np.power, BINARY, domain=(0.5, 2.0), label="pow-var"),
+    OpSpec("pow", F.pow, np.power, BINARY, domain=(0.5, 2.0), label="pow-var",
+           fuzz_shapes="broadcast"),
     OpSpec("rpow", lambda x: F.rpow(x, 2.0), lambda x: 2.0 ** x),
 ]
 

@@ -1,6 +1,6 @@
 """OpSpecs for dezero.functions.normalization (batch_norm, embed_id)."""
 import numpy as np
-from opinfo import OpSpec
+from opinfo import OpSpec, strict_real
 
 import dezero
 import dezero.functions as F
@@ -10,7 +10,7 @@ EPS = 2e-5
 
 def batch_norm_ref(x, gamma, beta, mean=None, var=None, eps=EPS):
     """Per channel (axis 1): loops over channels, statistics from the batch unless given."""
-    y = np.empty_like(x)
+    y = np.empty(x.shape, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
     for c in range(x.shape[1]):
         xc = x[:, c]
         mu = xc.mean() if mean is None else mean[c]
@@ -20,7 +20,7 @@ def batch_norm_ref(x, gamma, beta, mean=None, var=None, eps=EPS):
 
 
 def _train(x, gamma, beta):
-    c = x.shape[1]
+    c = x.shape[1] if x.ndim > 1 else 1  # (the fuzzer also passes x of other ranks)
     # Fresh running statistics per call: the harness calls this many times.
     return F.batch_norm(x, gamma, beta, np.zeros(c), np.ones(c))
 
@@ -41,10 +41,17 @@ def _ids_and_table(rng, shapes):
     return [rng.integers(0, table_shape[0], size=ids_shape), rng.uniform(-2, 2, size=table_shape)]
 
 
+def _train_ref(x, gamma, beta, decay, eps):
+    """batch_norm's contract: decay in [0, 1], eps ≥ 0 (the running statistics are not read)."""
+    strict_real(decay, 0, 1)
+    return batch_norm_ref(x, gamma, beta, eps=strict_real(eps, 0))
+
+
 BN_SHAPES = [((4, 3), (3,), (3,)), ((2, 3, 2, 2), (3,), (3,))]
 
 SPECS = [
-    OpSpec("batch_norm", _train, batch_norm_ref, BN_SHAPES),
+    OpSpec("batch_norm", _train, batch_norm_ref, BN_SHAPES,
+           fuzz_args={"decay": "real", "eps": "real"}, fuzz_ref=_train_ref),
     OpSpec("batch_norm", _test,
            lambda x, g, b: batch_norm_ref(x, g, b, RUNNING_MEAN, RUNNING_VAR), BN_SHAPES,
            label="batch_norm-test-mode"),
