@@ -110,6 +110,16 @@ def test_shakespear_from_the_cache(cache):
     np.testing.assert_array_equal(ds.label, [1, 2, 0, 3, 1])
 
 
+def test_damaged_text_caches_are_named_not_a_unicode_error(cache):
+    cache.mkdir()
+    (cache / "shakespear.txt").write_bytes(b"ab\xff\xfecd")
+    with pytest.raises(ValueError, match=r"Shakespear: .*shakespear.txt is not UTF-8 text"):
+        Shakespear()
+    (cache / ImageNet.labels_url.rsplit("/", 1)[-1]).write_bytes(b"{0: '\xff'}")
+    with pytest.raises(ValueError, match=r"ImageNet.labels: .* is not UTF-8 text.*delete it"):
+        ImageNet.labels()
+
+
 # ----- IDX files -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])
@@ -375,6 +385,16 @@ def test_cifar10_from_a_tarball_in_the_cache(cache):
     assert (cache / "cifar-10-python.tar.gz.train.npz").exists()
     os.remove(cache / "cifar-10-python.tar.gz")
     np.testing.assert_array_equal(CIFAR10(train=True, transform=None).data, train.data)
+
+
+def test_cifar_damaged_cache_is_rebuilt_from_the_tarball(cache):
+    cache.mkdir()
+    _cifar10_tarball(cache / "cifar-10-python.tar.gz")
+    (cache / "cifar-10-python.tar.gz.train.npz").write_bytes(b"PK\x03\x04 cut short")
+    train = CIFAR10(train=True, transform=None)  # not a BadZipFile
+    assert train.data[:, 0, 0, 0].tolist() == [0, 1, 10, 11, 20, 21, 30, 31, 40, 41]
+    with np.load(cache / "cifar-10-python.tar.gz.train.npz") as rebuilt:
+        np.testing.assert_array_equal(rebuilt["data"].reshape(-1, 3, 32, 32), train.data)
 
 
 def test_cifar100_label_types(cache):

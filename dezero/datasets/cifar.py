@@ -17,6 +17,7 @@ import io
 import os
 import pickle
 import tarfile
+import zipfile
 from typing import Any, Callable
 
 import numpy as np
@@ -89,9 +90,12 @@ class CIFAR10(Dataset):
         npz_path = self._npz_path()
         arrays: dict[str, np.ndarray] | None = None
         if os.path.exists(npz_path):
-            with np.load(npz_path) as loaded:
-                if {"data", self._label_key()} <= set(loaded.files):
-                    arrays = {key: loaded[key] for key in loaded.files}
+            try:
+                with np.load(npz_path) as loaded:
+                    if {"data", self._label_key()} <= set(loaded.files):
+                        arrays = {key: loaded[key] for key in loaded.files}
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+                arrays = None  # a damaged cache is rebuilt from the tarball below
         if arrays is None:
             with tarfile.open(get_file(self.url), "r:gz") as archive:
                 arrays = self._read_tarball(archive)

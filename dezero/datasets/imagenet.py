@@ -5,6 +5,7 @@ import ast
 
 from dezero.datasets.base import Dataset
 from dezero.utils.download import get_file
+from dezero.utils.files import read_text
 
 
 class ImageNet(Dataset):
@@ -25,8 +26,7 @@ class ImageNet(Dataset):
         never ``eval``, so a tampered download cannot run code.
         """
         path = get_file(ImageNet.labels_url)
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text = read_text(path, "ImageNet.labels")
         try:
             labels = ast.literal_eval(text)
         except (ValueError, SyntaxError) as error:

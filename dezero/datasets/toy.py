@@ -5,6 +5,7 @@ import numpy as np
 
 from dezero.datasets.base import Dataset
 from dezero.utils.download import get_file
+from dezero.utils.files import read_text
 
 _SPIRAL_SEEDS = {True: 1984, False: 2020}
 _SPIRAL_PER_CLASS, _SPIRAL_CLASSES = 100, 3
@@ -72,8 +73,7 @@ class Shakespear(Dataset):
     def prepare(self) -> None:
         """Read (downloading if needed) the text and encode it."""
         path = get_file(self.url, self.file_name)
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text = read_text(path, "Shakespear")
         char_to_id: dict[str, int] = {}
         for char in text:
             char_to_id.setdefault(char, len(char_to_id))

@@ -159,3 +159,14 @@ def write_atomic(path: Any, data: bytes, who: str = "write_atomic") -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
     with atomic_output(path, who=who) as f:
         f.write(data)
+
+
+def read_text(path: Any, who: str = "read_text") -> str:
+    """The UTF-8 text of ``path``; a file that is not UTF-8 text (a damaged download) is a
+    ValueError naming ``who`` and the path, never a bare UnicodeDecodeError."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{who}: {os.fsdecode(path)} is not UTF-8 text (byte {e.start}: "
+                         f"{e.reason}); delete it so that it is downloaded again") from None
