@@ -134,6 +134,7 @@ def test_accuracy_has_no_gradient_and_counts_matches():
     # float64 whatever y's dtype (as DeZero): the fraction of hits is exact
     assert acc.creator is None and acc.data == 2 / 3 and acc.dtype == np.float64
     assert F.accuracy(y, np.array([1.0, 1.0, 1.0])).data == 2 / 3  # whole floats, as DeZero
+    assert np.isnan(F.accuracy(np.ones((0, 2)), np.array([])).data)  # no floats: found by fuzzing
     with pytest.raises(TypeError, match="accuracy: t must hold class labels"):
         F.accuracy(y, np.array([1.0, 0.5, 1.0]))
 

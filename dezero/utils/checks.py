@@ -263,7 +263,7 @@ def as_labels(t: Any, who: str, n: int, n_class: int | None,
     if whole_floats:
         from dezero.core import Variable  # here: dezero.core imports this module's users
         data = t.data if isinstance(t, Variable) else np.asarray(t) if isinstance(t, list) else t
-        if getattr(data, "dtype", None) is not None and data.dtype.kind == "f" and data.size:
+        if getattr(data, "dtype", None) is not None and data.dtype.kind == "f":
             whole = np.isfinite(data) & (data == np.floor(data))
             if not whole.all():
                 raise TypeError(f"{who}: t must hold class labels (whole numbers), got "
