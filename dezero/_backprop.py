@@ -4,20 +4,120 @@ Each Function is run once, after every Function that consumes its outputs
 (higher generation first), so gradients arriving along several paths are summed
 before they are passed further back.  No recursion: a chain of a million ops
 backpropagates in constant stack depth.
+
+Gradient hooks (:meth:`dezero.Variable.register_hook`) are run here too: an
+intermediate Variable's just before its creator's backward (its gradient is
+then complete), a leaf's once the traversal has ended.  A backward pays for
+them only while some Variable has a hook.
 """
 from __future__ import annotations
 
 import heapq
+import itertools
 import threading
+import weakref
+from typing import Any, Callable
 
 from dezero import cuda
 from dezero._config import enable_backprop_var
 
 from dezero.core import Function, Variable, _data_epoch, as_variable
+from dezero.utils.checks import check_callable, describe
 
 
 # Guards the accumulation into gradients that persist after backward (see below).
 _kept_grad_lock = threading.Lock()
+
+# The Variables that have at least one gradient hook (id -> weak reference; keyed by
+# id so that Variable needs no __hash__): a backward looks for hooks only while this
+# is not empty.
+_hooked_variables: dict[int, weakref.ref] = {}
+_hook_keys = itertools.count()
+
+
+class HookHandle:
+    """A registered hook; :meth:`remove` unregisters it.
+
+    Returned by :meth:`dezero.Variable.register_hook`,
+    :meth:`dezero.layers.Layer.register_forward_hook` and
+    :meth:`dezero.layers.Layer.register_forward_pre_hook`.  Also a context
+    manager: the hook is removed when the ``with`` block ends.
+    """
+
+    __slots__ = ("_hooks", "_key", "_on_remove")
+
+    def __init__(self, hooks: dict, fn: Callable,
+                 on_remove: Callable[[], None] | None = None) -> None:
+        self._hooks = hooks
+        self._key = next(_hook_keys)
+        self._on_remove = on_remove
+        hooks[self._key] = fn
+
+    def remove(self) -> None:
+        """Unregister the hook (removing it again does nothing)."""
+        if self._hooks.pop(self._key, None) is not None and self._on_remove is not None:
+            self._on_remove()
+
+    def __enter__(self) -> "HookHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def register_hook(var: "Variable", fn: Callable) -> HookHandle:
+    """Add the gradient hook ``fn`` to ``var``; see :meth:`dezero.Variable.register_hook`."""
+    check_callable(fn, "Variable.register_hook", "fn")
+    hooks = var.__dict__.get("_grad_hooks")
+    if hooks is None:
+        hooks = var._grad_hooks = {}
+    key = id(var)
+    ref = _hooked_variables.get(key)
+    if ref is None or ref() is not var:
+        ref = _hooked_variables[key] = weakref.ref(var, lambda dead: _forget(key, dead))
+
+    def forget() -> None:  # called on remove(): with no hooks left, backward skips the checks
+        current = _hooked_variables.get(key)
+        if not hooks and current is not None and current() is ref():
+            del _hooked_variables[key]
+
+    return HookHandle(hooks, fn, forget)
+
+
+def _forget(key: int, ref: weakref.ref) -> None:
+    """Drop ``key`` from the hooked Variables if it still stands for ``ref`` (now dead)."""
+    if _hooked_variables.get(key) is ref:
+        del _hooked_variables[key]
+
+
+def _run_hooks(var: "Variable", grad: "Variable") -> "Variable":
+    """``grad`` passed through ``var``'s hooks in registration order (each may replace it)."""
+    for fn in tuple(var._grad_hooks.values()):
+        new = fn(grad)
+        if new is None:
+            continue
+        if not isinstance(new, Variable):
+            try:
+                new = as_variable(new, "Variable.register_hook")
+            except TypeError:
+                raise TypeError(f"Variable.register_hook: the hook {fn!r} returned "
+                                f"{describe(new)}; a hook returns None, a Variable or an "
+                                "array") from None
+        if new._data is None or new._data.shape != grad._data.shape:
+            got = None if new._data is None else new._data.shape
+            raise ValueError(f"Variable.register_hook: the hook {fn!r} returned a gradient of "
+                             f"shape {got} for a gradient of shape {grad._data.shape}; a "
+                             "replacement must keep the shape")
+        grad = new
+    return grad
+
+
+def _hook_outputs(outputs: tuple) -> None:
+    """Run the hooks of ``outputs`` (a Function's, by weak reference) on their gradients."""
+    for ref in outputs:
+        out = ref()
+        if out is not None and out._grad_hooks and out.grad is not None:
+            out.grad = _run_hooks(out, out.grad)
 
 
 def _seed(y: "Variable") -> "Variable":
@@ -69,7 +169,14 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
         y.grad = _seed(y)
     else:
         _check_seed(y)
+    hooked = bool(_hooked_variables)
     if y.creator is None:
+        if hooked and y._grad_hooks:
+            token = enable_backprop_var.set(create_graph)
+            try:
+                y.grad = _run_hooks(y, y.grad)
+            finally:
+                enable_backprop_var.reset(token)
         return
 
     # Entries are (-generation, insertion count, function): the count breaks ties
@@ -87,6 +194,10 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
     # are dropped once their creator has run and may share freely.  A stale id
     # (its object freed and the id reused) can only cause a needless copy.
     kept: set = {id(y.grad)}
+    # Leaves with hooks reached by this call: id -> (leaf, its gradient before this call).
+    # Their gradient is summed from None, passed through the hooks at the end, and only
+    # then added to what they held before.
+    hooked_leaves: dict = {}
     token = enable_backprop_var.set(create_graph)
     try:
         while heap:
@@ -94,6 +205,8 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
             if _data_epoch[0] != f._epoch:
                 _check_version(f)
             outputs = f.outputs
+            if hooked:
+                _hook_outputs(outputs)
             out = outputs[0]() if len(outputs) == 1 else None
             gys = (out.grad,) if out is not None and out.grad is not None else _output_grads(f)
             gxs = f.backward(*gys)
@@ -117,6 +230,10 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                         "backward must return one gradient per input, shaped like it "
                         "(reduce broadcast gradients with sum_to)")
                 if x.creator is None or retain_grad:
+                    if hooked and x._grad_hooks and x.creator is None and \
+                            id(x) not in hooked_leaves:
+                        hooked_leaves[id(x)] = (x, x.grad)
+                        x.grad = None
                     # A gradient that outlives this call (a leaf's, a parameter's) may
                     # be accumulated by backward passes in other threads at once: the
                     # read-add-store must not interleave, or updates are lost.
@@ -142,6 +259,23 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                     out = ref()
                     if out is not None:
                         out.grad = None
+        for key in list(hooked_leaves):
+            x, before = hooked_leaves[key]
+            gx = _run_hooks(x, x.grad)
+            with _kept_grad_lock:
+                if before is not None:
+                    gx = before + gx
+                elif gx is not x.grad and id(gx) in kept:
+                    gx = _copy(gx)
+                x.grad = gx
+            del hooked_leaves[key]
+    except BaseException:
+        # As without hooks, a failed call leaves what it had summed so far, on top of
+        # the gradients the leaves held before it.
+        for x, before in hooked_leaves.values():
+            if before is not None:
+                x.grad = before if x.grad is None else before + x.grad
+        raise
     finally:
         enable_backprop_var.reset(token)
 

@@ -8,7 +8,7 @@ traversal itself lives in :mod:`dezero._backprop`.
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -134,12 +134,18 @@ def _check_not_empty(f: "Function", inputs: tuple) -> None:
 
 
 class Variable:
-    """A node of the graph holding an array, its gradient and the Function that made it."""
+    """A node of the graph holding an array, its gradient and the Function that made it.
+
+    :meth:`register_hook` adds a function that sees (and may replace) this
+    Variable's gradient once it is complete during :meth:`backward`.
+    """
 
     __slots__ = ("_data", "name", "grad", "creator", "generation", "_version", "__weakref__",
                  "__dict__")
     # NumPy defers to our reflected operators (``ndarray + Variable`` -> Variable).
     __array_priority__ = 200
+    # The gradient hooks ({key: fn}); set on the instance by register_hook.
+    _grad_hooks: dict | None = None
 
     def __init__(self, data: Any, name: str | None = None) -> None:
         if data is not None:
@@ -257,6 +263,24 @@ class Variable:
         if self._data is None:
             raise _empty_error(self, "backward()")
         _backprop.backward(self, retain_grad=retain_grad, create_graph=create_graph)
+
+    def register_hook(self, fn: Callable[["Variable"], Any]) -> "_backprop.HookHandle":
+        """Call ``fn(grad)`` with this Variable's gradient once it is complete in a backward.
+
+        The gradient is complete when every contribution has been summed: for a
+        Variable made by a Function, just before that Function's backward runs;
+        for a leaf (an input, a Parameter), when the traversal ends — ``fn``
+        then sees this call's gradient, before it is added to the ``grad`` kept
+        from earlier calls.  ``fn`` is called once per backward, hooks in
+        registration order, each seeing the previous one's result.  A return
+        value other than None (a Variable or an array of the same shape)
+        replaces the gradient: it is what is stored and propagated further.
+        With ``create_graph=True`` ``grad`` has a graph, and what the hook
+        computes from it is recorded.  Returns a handle whose ``remove()``
+        unregisters the hook (also a context manager).  A backward pays for
+        hooks only while some Variable has one.
+        """
+        return _backprop.register_hook(self, fn)
 
     # -- array methods (differentiable) ---------------------------------------
     def reshape(self, *shape: Any) -> "Variable":

@@ -347,3 +347,13 @@ def test_an_input_that_is_not_an_array_is_a_named_type_error(call, who):
     with pytest.raises(TypeError, match=f"^{who}: .*(Variables, numeric arrays or numbers|"
                                         "cannot be differentiated|operand)"):
         call()
+
+
+def test_dropout_in_training_on_0d_and_integer_inputs():
+    """Found by fuzzing the Dropout layer: a 0-d mask was a Python bool, an int x had no
+    floating dtype object."""
+    np.random.seed(0)
+    for x in (np.array(2.0), np.array(3), np.ones((2, 2), dtype=np.int32)):
+        y = F.dropout(x, 0.5)
+        assert y.shape == x.shape and y.dtype.kind == "f"
+        assert set(np.unique(y.data)) <= {0.0, 2.0 * float(x.flat[0])}

@@ -46,7 +46,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 # The modules whose public names make up the API (each needs a page under docs/api).
 PUBLIC_MODULES = ["dezero", "dezero.functions", "dezero.functions_conv", "dezero.layers",
                   "dezero.models", "dezero.optimizers", "dezero.datasets", "dezero.dataloaders",
-                  "dezero.transforms", "dezero.utils", "dezero.cuda", "dezero.gradcheck"]
+                  "dezero.transforms", "dezero.utils", "dezero.cuda", "dezero.gradcheck",
+                  "dezero.optimizers.schedulers"]
 
 
 def code_blocks(text: str) -> list[tuple[int, str, str | None, str | None]]:

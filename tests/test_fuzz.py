@@ -404,6 +404,8 @@ LAYERS = {
     "Linear": lambda L: L.Linear(3), "Conv2d": lambda L: L.Conv2d(2, 3, pad=1),
     "Deconv2d": lambda L: L.Deconv2d(2, 3), "EmbedID": lambda L: L.EmbedID(4, 2),
     "BatchNorm": lambda L: L.BatchNorm(), "RNN": lambda L: L.RNN(3), "LSTM": lambda L: L.LSTM(3),
+    "GRU": lambda L: L.GRU(3), "Dropout": lambda L: L.Dropout(), "LayerNorm": lambda L: L.LayerNorm(4),
+    "MultiHeadAttention": lambda L: L.MultiHeadAttention(4, 2),
 }
 
 

@@ -21,3 +21,11 @@ from dezero.functions.shape import (BroadcastTo, GetItem, GetItemGrad, Reshape, 
 from dezero.functions.conv import col2im, conv2d, conv2d_simple, deconv2d, im2col
 from dezero.functions.normalization import BatchNorm, batch_norm, batch_nrom, embed_id
 from dezero.functions.pool import average_pooling, pooling, pooling_simple
+from dezero.functions.shape import concat, concatenate, pad, split, stack, where
+from dezero.functions.elementwise import abs, absolute, maximum, minimum, sqrt, square
+from dezero.functions.reduction import cumsum, logsumexp, std, var
+from dezero.functions.linalg import einsum
+from dezero.functions.activation import elu, gelu, silu, softplus
+from dezero.functions.normalization import layer_norm
+from dezero.functions.attention import scaled_dot_product_attention
+from dezero.functions.loss import huber_loss, mean_absolute_error

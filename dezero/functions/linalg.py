@@ -1,13 +1,16 @@
-"""Linear algebra: matmul (like ``np.matmul``: vectors, matrices, batched N-d) and linear."""
+"""Linear algebra: matmul (like ``np.matmul``: vectors, matrices, batched N-d), linear, einsum."""
 from __future__ import annotations
 
 import math
+import string
 from typing import Any
 
 import numpy as np
 
+from dezero import cuda
 from dezero.core import Function, Variable, as_variable
-from dezero.functions.shape import reshape, sum_to, transpose
+from dezero.functions.shape import broadcast_to, reshape, sum_to, transpose
+from dezero.utils.checks import renamed
 
 
 def _swap_last(x: Variable) -> Variable:
@@ -109,3 +112,150 @@ def linear(x: Any, W: Any, b: Any = None) -> Variable:
 
 
 linear_simple = linear
+
+
+# -- einsum ------------------------------------------------------------------------------------
+
+_LETTERS = string.ascii_letters
+
+
+def _einsum_error(subscripts: str, why: str) -> ValueError:
+    return ValueError(f"einsum: invalid subscripts {subscripts!r}: {why}")
+
+
+def _einsum_parse(subscripts: Any, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    """``subscripts`` as one explicit term per operand and an explicit output, with each
+    ellipsis replaced by letters of its own (right-aligned, as NumPy broadcasts them)."""
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: subscripts must be a string such as 'ij,jk->ik', got "
+                        f"{type(subscripts).__name__} (the sublist form is not supported)")
+    s = subscripts.replace(" ", "")
+    lhs, arrow, out = s.partition("->")
+    if "->" in out or "-" in lhs or ">" in lhs:
+        raise _einsum_error(subscripts, "'->' may appear once, between inputs and output")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(terms)} operand(s) but "
+                         f"{len(shapes)} were given")
+    for term in terms + ([out] if arrow else []):
+        rest = term.replace("...", "", 1)
+        bad = [c for c in rest if c not in _LETTERS]
+        if bad:
+            raise _einsum_error(subscripts, f"{bad[0]!r} is not a letter (use a-z, A-Z and "
+                                "one '...' per term)")
+    used = set(c for c in s if c in _LETTERS)
+    ell_dims = []
+    for term, shape in zip(terms, shapes):
+        letters = len(term.replace("...", ""))
+        if "..." in term:
+            if letters > len(shape):
+                raise _einsum_error(subscripts, f"{term!r} has more letters than the {len(shape)} "
+                                    "axes of its operand")
+            ell_dims.append(len(shape) - letters)
+        else:
+            if letters != len(shape):
+                raise _einsum_error(subscripts, f"{term!r} has {letters} letter(s) for an "
+                                    f"operand of shape {tuple(shape)}")
+            ell_dims.append(0)
+    n_ell = max(ell_dims, default=0)
+    free = [c for c in _LETTERS if c not in used]
+    if len(free) < n_ell:
+        raise _einsum_error(subscripts, "too many axes under '...'")
+    ell = "".join(free[:n_ell])
+    ins = [t.replace("...", ell[n_ell - k:]) for t, k in zip(terms, ell_dims)]
+    if not arrow:
+        counts: dict[str, int] = {}
+        for t in terms:
+            for c in t.replace("...", ""):
+                counts[c] = counts.get(c, 0) + 1
+        return ins, ell + "".join(sorted(c for c, k in counts.items() if k == 1))
+    if "..." in out:
+        out = out.replace("...", ell)
+    elif n_ell:
+        raise _einsum_error(subscripts, "the operands have axes under '...' but the output "
+                            "has no '...'")
+    if len(set(out)) != len(out):
+        raise _einsum_error(subscripts, "the output repeats a letter")
+    missing = [c for c in out if c not in "".join(ins)]
+    if missing:
+        raise _einsum_error(subscripts, f"the output letter {missing[0]!r} is in no input")
+    return ins, out
+
+
+class Einsum(Function):
+    """y = np.einsum of the operands by explicit subscripts; the Function behind :func:`einsum`.
+
+    Operands whose positions are in ``constants`` (identity and ones tensors made by a
+    backward) get no gradient.
+    """
+
+    def __init__(self, ins: list[str], out: str, constants: frozenset = frozenset()) -> None:
+        self.ins = list(ins)
+        self.out = out
+        self.constants = constants
+
+    def forward(self, *xs):
+        xp = cuda.get_array_module(xs[0])
+        y = xp.einsum(",".join(self.ins) + "->" + self.out, *xs, optimize=True)
+        if isinstance(y, np.ndarray) and not y.flags.writeable:
+            y = y.copy()
+        return y
+
+    def backward(self, gy):
+        from dezero.functions.reduction import sum as _sum
+        xs = self.inputs
+        xp = cuda.get_array_module(gy.data)
+        used = set("".join(self.ins) + self.out)
+        free = [c for c in _LETTERS if c not in used]
+        grads = []
+        for i, (term, x) in enumerate(zip(self.ins, xs)):
+            if i in self.constants:
+                grads.append(None)
+                continue
+            others = [j for j in range(len(xs)) if j != i]
+            terms = [self.out] + [self.ins[j] for j in others]
+            ops = [gy] + [xs[j] for j in others]
+            constants = {k + 1 for k, j in enumerate(others) if j in self.constants}
+            fresh = iter(free)
+            target = []
+            for pos, c in enumerate(term):
+                if c in target or c in term[:pos]:
+                    # a repeated letter (a diagonal): a new letter tied to c by an identity
+                    f = next(fresh, None)
+                    if f is None:
+                        raise ValueError("einsum: too many repeated letters to differentiate")
+                    target.append(f)
+                    constants.add(len(ops))
+                    terms.append(c + f)
+                    ops.append(Variable(xp.eye(x.shape[pos], dtype=gy.dtype)))
+                else:
+                    target.append(c)
+            available = set("".join(terms))
+            missing = [(c, x.shape[pos]) for pos, c in enumerate(term)
+                       if c not in available and c not in term[:pos]]
+            if missing:  # summed away and only in this operand: the gradient broadcasts over it
+                constants.add(len(ops))
+                terms.append("".join(c for c, _ in missing))
+                ops.append(Variable(xp.ones(tuple(n for _, n in missing), dtype=gy.dtype)))
+            g = Einsum(terms, "".join(target), frozenset(constants))(*ops)
+            if g.shape != x.shape:  # axes of size 1 in x broadcast against the others
+                axes = tuple(k for k, (a, b) in enumerate(zip(g.shape, x.shape))
+                             if b == 1 and a != 1)
+                if axes:
+                    g = _sum(g, axis=axes, keepdims=True)
+                if g.shape != x.shape:
+                    g = broadcast_to(g, x.shape)
+            grads.append(g)
+        return tuple(grads)
+
+
+def einsum(subscripts: str, *operands: Any) -> Variable:
+    """y = np.einsum(subscripts, *operands): sums of products over the letters not in the output."""
+    if not operands:
+        raise ValueError("einsum: pass at least one operand after the subscripts")
+    xs = [as_variable(x, "einsum") for x in operands]
+    ins, out = _einsum_parse(subscripts, [x.shape for x in xs])
+    try:
+        return Einsum(ins, out)(*xs)
+    except (TypeError, ValueError) as e:
+        raise renamed("einsum", e) from None

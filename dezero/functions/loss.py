@@ -1,4 +1,5 @@
-"""Losses: mean squared error and the cross-entropies, plus accuracy (no gradient).
+"""Losses: mean squared, mean absolute and Huber errors, the cross-entropies, plus
+accuracy (no gradient).
 
 Every cross-entropy is computed from logits or clamped logarithms, so it stays
 finite with finite gradients at |x| = 1000 and for confident predictions.
@@ -15,7 +16,7 @@ from dezero.core import Function, Variable, as_array, as_variable
 from dezero.functions.activation import sigmoid, softmax
 from dezero.functions.elementwise import clip, log
 from dezero.functions.shape import sum_to
-from dezero.utils.checks import as_labels, renamed
+from dezero.utils.checks import as_labels, check_real, renamed
 
 
 def _batch_len(shape: tuple[int, ...]) -> int:
@@ -98,13 +99,7 @@ class BinaryCrossEntropy(Function):
 
 def mean_squared_error(x0: Any, x1: Any) -> Variable:
     """y = Σ (x0 − x1)² / len(x0 − x1) (sum over all elements, divided by the batch length)."""
-    x0, x1 = as_variable(x0, "mean_squared_error"), as_variable(x1, "mean_squared_error")
-    try:
-        np.broadcast_shapes(x0.shape, x1.shape)
-    except ValueError:
-        raise ValueError(f"mean_squared_error: the shapes {tuple(x0.shape)} and "
-                         f"{tuple(x1.shape)} do not broadcast; pass arrays of the same shape"
-                         ) from None
+    x0, x1 = _broadcast_pair("mean_squared_error", x0, x1, ("x0", "x1"))
     try:
         return MeanSquaredError()(x0, x1)
     except (TypeError, ValueError) as e:  # e.g. NumPy has no boolean subtraction
@@ -177,6 +172,78 @@ def accuracy(y: Any, t: Any) -> Variable:
         return Variable(xp.full((), np.nan, dtype=np.float64))
     value = (y.data.argmax(axis=1).reshape(t.shape) == t).mean()
     return Variable(as_array(value, xp).astype(np.float64))
+
+
+class MeanAbsoluteError(Function):
+    """mean |x0 − x1| over all elements (broadcast); the gradient is 0 where x0 = x1."""
+
+    def forward(self, x0, x1):
+        with np.errstate(invalid="ignore"):  # an empty difference: NumPy's mean, nan
+            return cuda.get_array_module(x0).abs(x0 - x1).mean()
+
+    def backward(self, gy):
+        x0, x1 = self.inputs
+        xp = cuda.get_array_module(x0.data)
+        diff = x0.data - x1.data
+        dtype = gy.dtype
+        sign = xp.sign(diff).astype(dtype) * dtype.type(1 / diff.size if diff.size else 0)
+        gx = gy * Variable(sign)
+        return sum_to(gx, x0.shape), sum_to(-gx, x1.shape)
+
+
+class HuberLoss(Function):
+    """mean over all elements of ½d² where |d| ≤ δ, else δ(|d| − ½δ), d = x − t."""
+
+    def __init__(self, delta: float) -> None:
+        self.delta = delta
+
+    def forward(self, x, t):
+        xp = cuda.get_array_module(x)
+        d = x - t
+        ad = xp.abs(d)
+        loss = xp.where(ad <= self.delta, d * d * 0.5, (ad - 0.5 * self.delta) * self.delta)
+        with np.errstate(invalid="ignore"):  # an empty difference: NumPy's mean, nan
+            return loss.mean()
+
+    def backward(self, gy):
+        x, t = self.inputs
+        d = x - t
+        n = d.size
+        # d loss / d x = clip(d, −δ, δ) / n: its own derivative is 1/n inside, 0 outside
+        gx = clip(d, -self.delta, self.delta) * (gy * (1 / n if n else 0.0))
+        return sum_to(gx, x.shape), sum_to(-gx, t.shape)
+
+
+def _broadcast_pair(who: str, x0: Any, x1: Any,
+                    names: tuple[str, str]) -> tuple[Variable, Variable]:
+    x0, x1 = as_variable(x0, who), as_variable(x1, who)
+    try:
+        np.broadcast_shapes(x0.shape, x1.shape)
+    except ValueError:
+        raise ValueError(f"{who}: the shapes of {names[0]} {tuple(x0.shape)} and {names[1]} "
+                         f"{tuple(x1.shape)} do not broadcast; pass arrays of the same shape"
+                         ) from None
+    return x0, x1
+
+
+def mean_absolute_error(x0: Any, x1: Any) -> Variable:
+    """y = mean over all elements of |x0 − x1| (x0, x1 broadcast); gradient 0 at ties."""
+    x0, x1 = _broadcast_pair("mean_absolute_error", x0, x1, ("x0", "x1"))
+    try:
+        return MeanAbsoluteError()(x0, x1)
+    except (TypeError, ValueError) as e:  # e.g. NumPy has no boolean subtraction
+        raise renamed("mean_absolute_error", e, f" (x0: {x0.dtype}, x1: {x1.dtype})") from None
+
+
+def huber_loss(x: Any, t: Any, delta: float = 1.0) -> Variable:
+    """y = mean over all elements of ½d² where |d| ≤ δ, else δ(|d| − ½δ), with d = x − t
+    (x, t broadcast; as PyTorch's ``huber_loss`` with ``reduction='mean'``)."""
+    delta = float(check_real(delta, "huber_loss", "delta", minimum=0.0, min_open=True))
+    x, t = _broadcast_pair("huber_loss", x, t, ("x", "t"))
+    try:
+        return HuberLoss(delta)(x, t)
+    except (TypeError, ValueError) as e:
+        raise renamed("huber_loss", e, f" (x: {x.dtype}, t: {t.dtype})") from None
 
 
 mean_squared_error_simple = mean_squared_error

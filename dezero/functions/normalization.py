@@ -1,4 +1,4 @@
-"""Batch normalisation and embedding lookup.
+"""Batch normalisation, layer normalisation and embedding lookup.
 
 :func:`batch_norm` fixes three faults of the original DeZero: the name (it was
 ``batch_nrom``, kept here as an alias because programs call it), a backward that
@@ -16,7 +16,7 @@ from dezero.core import Function, Variable, as_variable
 from dezero.functions.reduction import mean as _mean
 from dezero.functions.reduction import sum as _sum
 from dezero.functions.shape import get_item, reshape
-from dezero.utils.checks import as_int_array, as_real
+from dezero.utils.checks import as_int_array, as_real, check_real
 
 
 def _channel_layout(x_ndim: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -140,3 +140,58 @@ def embed_id(x: Any, W: Any) -> Variable:
         raise IndexError(f"embed_id: ids must lie in [0, {W.shape[0]}) for W {tuple(W.shape)}, "
                          f"got values from {int(ids.min())} to {int(ids.max())}")
     return get_item(W, ids)
+
+
+class LayerNorm(Function):
+    """Layer norm of (x, gamma, beta) over the trailing ``gamma.ndim`` axes of x."""
+
+    def __init__(self, ndim: int, eps: float) -> None:
+        self.axes = tuple(range(-ndim, 0))
+        self.eps = eps
+
+    def forward(self, x, gamma, beta):
+        xp = cuda.get_array_module(x)
+        if x.dtype.kind != "f":  # integers and booleans normalise in float64
+            x = x.astype(np.float64)
+        xc = x - x.mean(axis=self.axes, keepdims=True)
+        self.inv_std = 1 / xp.sqrt((xc * xc).mean(axis=self.axes, keepdims=True) + self.eps)
+        self.xhat = xc * self.inv_std
+        return self.xhat * gamma + beta
+
+    def backward(self, gy):
+        x, gamma, beta = self.inputs
+        axes = self.axes
+        if enable_backprop_var.get():
+            # Recording the backward (create_graph=True): x̂ and 1/σ rebuilt from x with
+            # dezero functions, so that the gradient is itself differentiable in x.
+            xc = x - _mean(x, axis=axes, keepdims=True)
+            inv_std = (_mean(xc * xc, axis=axes, keepdims=True) + self.eps) ** -0.5
+            xhat = xc * inv_std
+        else:
+            xhat, inv_std = Variable(self.xhat), Variable(self.inv_std)
+        lead = tuple(range(gy.ndim - gamma.ndim))
+        gbeta = _sum(gy, axis=lead) if lead else gy
+        ggamma = _sum(gy * xhat, axis=lead) if lead else gy * xhat
+        g = gy * gamma
+        gx = inv_std * (g - _mean(g, axis=axes, keepdims=True)
+                        - xhat * _mean(g * xhat, axis=axes, keepdims=True))
+        return gx, ggamma, gbeta
+
+
+def layer_norm(x: Any, gamma: Any, beta: Any, eps: float = 1e-5) -> Variable:
+    """y = γ·(x − μ)/√(σ² + eps) + β, μ and σ² the mean and (biased) variance of x over
+    its trailing ``gamma.ndim`` axes; ``gamma`` and ``beta`` have the shape of those axes."""
+    x, gamma, beta = (as_variable(v, "layer_norm") for v in (x, gamma, beta))
+    eps = float(check_real(eps, "layer_norm", "eps", minimum=0.0))
+    k = gamma.ndim
+    if k == 0:
+        raise ValueError("layer_norm: gamma must have at least one axis (the shape of the "
+                         "trailing axes of x to normalise), got a 0-d gamma")
+    if beta.shape != gamma.shape:
+        raise ValueError(f"layer_norm: beta has shape {tuple(beta.shape)} but gamma has "
+                         f"{tuple(gamma.shape)}; pass both with the normalised shape")
+    if x.ndim < k or tuple(x.shape[-k:]) != tuple(gamma.shape):
+        raise ValueError(f"layer_norm: the trailing axes of x {tuple(x.shape)} must equal the "
+                         f"shape of gamma {tuple(gamma.shape)}")
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty x: as NumPy's mean
+        return LayerNorm(k, eps)(x, gamma, beta)

@@ -12,7 +12,7 @@ import numpy as np
 
 from dezero import cuda, utils
 from dezero.core import Function, Variable, as_variable
-from dezero.utils.checks import as_axes, as_axis, as_shape
+from dezero.utils.checks import as_axes, as_axis, as_int, as_shape
 
 
 class Reshape(Function):
@@ -204,3 +204,265 @@ def sum_to(x: Any, shape: Any) -> Variable:
         raise ValueError(f"sum_to: cannot sum an input of shape {tuple(x.shape)} down to "
                          f"{shape}; the target must broadcast to the input's shape")
     return SumTo(shape)(x)
+
+
+# -- joining, splitting, selecting and padding -------------------------------------------------
+
+
+def _variables(xs: Any, who: str) -> list[Variable]:
+    """A non-empty list/tuple of arrays or Variables as Variables of one number of axes."""
+    if isinstance(xs, (Variable, np.ndarray)) or not isinstance(xs, (list, tuple)):
+        raise TypeError(f"{who}: xs must be a list or tuple of arrays or Variables, got "
+                        f"{type(xs).__name__}; pass e.g. [a, b]")
+    if not xs:
+        raise ValueError(f"{who}: xs is empty; pass at least one array")
+    return [as_variable(x, who) for x in xs]
+
+
+class Concat(Function):
+    """y = the inputs joined along ``axis``; the Function behind :func:`concat`."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *xs):
+        return cuda.get_array_module(xs[0]).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        sizes = [x.shape[self.axis] for x in self.inputs]
+        if len(sizes) == 1:
+            return gy
+        return tuple(Split(list(np.cumsum(sizes)[:-1]), self.axis)(gy))
+
+
+class Split(Function):
+    """The pieces of x between ``indices`` along ``axis``; the Function behind :func:`split`."""
+
+    def __init__(self, indices: list[int], axis: int) -> None:
+        self.indices = [int(i) for i in indices]
+        self.axis = axis
+
+    def _slices(self, n: int) -> list[tuple[int, int]]:
+        bounds = [0] + self.indices + [n]
+        return [slice(a, b).indices(n)[:2] for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def forward(self, x):
+        xp = cuda.get_array_module(x)
+        return tuple(xp.split(x, self.indices, axis=self.axis))
+
+    def backward(self, *gys):
+        (x,) = self.inputs
+        n = x.shape[self.axis]
+        ranges = self._slices(n)
+        pos = 0
+        tiled = True
+        for start, stop in ranges:  # the pieces tile the axis: concat is the adjoint
+            if start != pos and stop > start:
+                tiled = False
+            pos = max(pos, stop)
+        if tiled and pos == n:
+            return concat(list(gys), self.axis)
+        gx = None  # overlapping or unordered indices: scatter-add every piece
+        lead = (slice(None),) * self.axis
+        for (start, stop), gy in zip(ranges, gys):
+            part = GetItemGrad(lead + (slice(start, max(start, stop)),), x.shape)(gy)
+            gx = part if gx is None else gx + part
+        return gx
+
+
+
+def concat(xs: Any, axis: int = 0) -> Variable:
+    """y = the arrays of xs joined along an existing ``axis`` (np.concatenate)."""
+    xs = _variables(xs, "concat")
+    ndim = xs[0].ndim
+    if ndim == 0:
+        raise ValueError("concat: 0-d inputs cannot be concatenated; use stack, or reshape "
+                         "them to (1,)")
+    axis = as_axis(axis, ndim, "concat")
+    for x in xs[1:]:
+        if x.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, xs[0].shape))
+                                 if i != axis):
+            shapes = ", ".join(str(tuple(v.shape)) for v in xs)
+            raise ValueError(f"concat: the shapes {shapes} must have the same number of axes "
+                             f"and match on every axis but axis {axis}")
+    return Concat(axis)(*xs)
+
+
+concatenate = concat
+
+
+def stack(xs: Any, axis: int = 0) -> Variable:
+    """y = the arrays of xs (all one shape) joined along a new ``axis`` (np.stack)."""
+    xs = _variables(xs, "stack")
+    shape = xs[0].shape
+    if any(x.shape != shape for x in xs[1:]):
+        shapes = ", ".join(str(tuple(v.shape)) for v in xs)
+        raise ValueError(f"stack: all inputs must have the same shape, got {shapes}")
+    axis = as_axis(axis, len(shape) + 1, "stack")
+    new = shape[:axis] + (1,) + shape[axis:]
+    return concat([reshape(x, new) for x in xs], axis)
+
+
+def split(x: Any, indices_or_sections: Any, axis: int = 0) -> tuple[Variable, ...]:
+    """(y₀, y₁, …) = x cut along ``axis`` into equal sections or at the indices (np.split)."""
+    x = as_variable(x, "split")
+    if x.ndim == 0:
+        raise ValueError("split: the input must have at least one axis, got a 0-d array")
+    axis = as_axis(axis, x.ndim, "split")
+    n = x.shape[axis]
+    spec = indices_or_sections
+    if isinstance(spec, Variable):
+        spec = spec.data
+    if isinstance(spec, (list, tuple)) or (isinstance(spec, np.ndarray) and spec.ndim == 1):
+        if isinstance(spec, np.ndarray) and spec.dtype.kind not in "iu" and spec.size:
+            raise TypeError(f"split: indices_or_sections must hold integers, got an array of "
+                            f"dtype {spec.dtype}")
+        indices = [as_int(i, "split", "each index of indices_or_sections", "an int")
+                   for i in spec]
+    else:
+        try:
+            sections = as_int(spec, "split", "indices_or_sections",
+                              "an int or a list of ints")
+        except TypeError:
+            raise TypeError(f"split: indices_or_sections must be an int (equal sections) or a "
+                            f"list of ints (split points), got {type(spec).__name__}") from None
+        if sections <= 0:
+            raise ValueError(f"split: the number of sections must be positive, got {sections}")
+        if n % sections:
+            raise ValueError(f"split: an axis of length {n} does not divide into {sections} "
+                             f"equal sections; pass a divisor of {n} or a list of indices")
+        step = n // sections
+        indices = [step * i for i in range(1, sections)]
+    return tuple(Split(indices, axis)(x))
+
+
+class Where(Function):
+    """y = x where condition, else y (broadcasting); the Function behind :func:`where`."""
+
+    def __init__(self, condition: Any) -> None:
+        self.condition = condition
+
+    def forward(self, x, y):
+        xp = cuda.get_array_module(x)
+        return xp.where(xp.asarray(self.condition), x, y)
+
+    def backward(self, gy):
+        x, y = self.inputs
+        zero = 0.0
+        gx = Where(self.condition)(gy, _const(gy, zero))
+        gy_ = Where(self.condition)(_const(gy, zero), gy)
+        return sum_to(gx, x.shape), sum_to(gy_, y.shape)
+
+
+def _const(like: Variable, value: float) -> Variable:
+    xp = cuda.get_array_module(like.data)
+    return Variable(xp.asarray(value, dtype=like.dtype))
+
+
+def where(condition: Any, x: Any, y: Any) -> Variable:
+    """out = x where condition, else y (all three broadcast; condition gets no gradient)."""
+    from dezero.core import _constant_like
+    cond = condition.data if isinstance(condition, Variable) else condition
+    if not hasattr(cond, "dtype"):
+        try:
+            cond = np.asarray(cond)
+        except (TypeError, ValueError):
+            cond = None
+    if cond is None or cond.dtype.kind not in "biuf":
+        raise TypeError(f"where: condition must be a boolean (or numeric) array, got "
+                        f"{type(condition).__name__}")
+    cond = cond.astype(bool, copy=False)
+    if isinstance(x, Variable) or not isinstance(y, Variable):
+        x = as_variable(x, "where")
+        y = _constant_like(y, x) if not isinstance(y, Variable) else y
+    else:
+        x = _constant_like(x, y)
+    if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+        raise TypeError(f"where: x and y must be numeric, got dtypes {x.dtype} and {y.dtype}")
+    try:
+        np.broadcast_shapes(cond.shape, x.shape, y.shape)
+    except ValueError:
+        raise ValueError(f"where: the shapes of condition {tuple(cond.shape)}, x "
+                         f"{tuple(x.shape)} and y {tuple(y.shape)} do not broadcast") from None
+    return Where(cond)(x, y)
+
+
+class Pad(Function):
+    """y = x padded with a constant; the Function behind :func:`pad` (mode 'constant')."""
+
+    def __init__(self, pad_width: tuple[tuple[int, int], ...], constant_values: Any) -> None:
+        self.pad_width = pad_width
+        self.constant_values = constant_values
+
+    def forward(self, x):
+        xp = cuda.get_array_module(x)
+        return xp.pad(x, self.pad_width, mode="constant", constant_values=self.constant_values)
+
+    def backward(self, gy):
+        slices = tuple(slice(b, b + n) for (b, _), n in zip(self.pad_width, self.inputs[0].shape))
+        return get_item(gy, slices)
+
+
+_PAD_MODES = ("constant", "edge", "reflect")
+
+
+def _pad_width(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
+    if isinstance(pad_width, Variable):
+        pad_width = pad_width.data
+    try:
+        arr = np.asarray(pad_width)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "iu" or isinstance(pad_width, (bool, np.bool_)):
+        raise TypeError(f"pad: pad_width must be an int, a pair (before, after) or one pair per "
+                        f"axis, all integers, got {pad_width!r}")
+    try:
+        arr = np.broadcast_to(arr, (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit an input of {ndim} axes; "
+                         f"pass an int, (before, after) or {ndim} pairs") from None
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
+    return tuple((int(b), int(a)) for b, a in arr)
+
+
+def _pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
+    """Indices into an axis of length n that ``mode`` reads for each padded position."""
+    i = np.arange(-before, n + after)
+    if mode == "edge":
+        return np.clip(i, 0, n - 1)
+    if n == 1:
+        return np.zeros_like(i)
+    period = 2 * (n - 1)
+    j = i % period
+    return np.where(j >= n, period - j, j)
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Variable:
+    """y = x padded by ``pad_width`` (np.pad) with a constant, its edge values or its mirror."""
+    x = as_variable(x, "pad")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {', '.join(map(repr, _PAD_MODES))}, got "
+                         f"{mode!r}")
+    widths = _pad_width(pad_width, x.ndim)
+    if mode == "constant":
+        if isinstance(constant_values, Variable):
+            constant_values = constant_values.data
+        try:
+            np.broadcast_to(np.asarray(constant_values, dtype=float), (x.ndim, 2))
+        except (TypeError, ValueError):
+            raise ValueError(f"pad: constant_values must be a real number or one pair per "
+                             f"axis, got {constant_values!r}") from None
+        if not any(b or a for b, a in widths):
+            return x
+        return Pad(widths, constant_values)(x)
+    y = x
+    for axis, ((before, after), n) in enumerate(zip(widths, x.shape)):
+        if not (before or after):
+            continue
+        if n == 0:
+            raise ValueError(f"pad: cannot pad the empty axis {axis} of an input of shape "
+                             f"{tuple(x.shape)} with mode {mode!r}; use mode 'constant'")
+        index = cuda.get_array_module(x.data).asarray(_pad_index(n, before, after, mode))
+        y = get_item(y, (slice(None),) * axis + (index,))
+    return y

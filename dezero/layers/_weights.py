@@ -1,7 +1,9 @@
-"""Reading and writing ``.npz`` weights files: atomic writes, pickle-free, bounded reads.
+"""Reading and writing weights files: atomic writes, pickle-free, bounded reads.
 
-The file format is NumPy's ``.npz`` (a zip of ``.npy`` members) with DeZero's key
+The default format is NumPy's ``.npz`` (a zip of ``.npy`` members) with DeZero's key
 format (``'l1/W'``), so files written by DeZero 0.0.13 load here and the other way round.
+A path ending in ``.safetensors`` is written and read in the safetensors format instead
+(same keys; needs the optional ``safetensors`` package, ``pip install 'dezero[safetensors]'``).
 
 Reading never goes through ``np.load``: :class:`NpzReader` parses each member's ``.npy``
 header from the zip stream (``numpy.lib.format``'s public header readers), so the caller can
@@ -12,15 +14,19 @@ truncated, and an object (pickled) member is refused from its header, never unpi
 """
 from __future__ import annotations
 
+import importlib
+import json
 import math
 import os
+import struct
 import zipfile
 import zlib
 from typing import Any, Iterable, Mapping, NamedTuple
 
 import numpy as np
 
-from dezero.utils.files import atomic_output
+from dezero import cuda
+from dezero.utils.files import atomic_output, write_atomic
 
 _CHUNK = 1 << 20  # bytes read from a member at a time
 _NPY_MAGIC = b"\x93NUMPY"
@@ -36,13 +42,14 @@ def npz_path(path: Any) -> str:
 
 
 def save_npz(path: Any, arrays: Mapping[str, np.ndarray], compress: bool = True,
-             who: str = "save_weights") -> str:
+             who: str = "save_weights", texts: Mapping[str, str] | None = None) -> str:
     """Write ``arrays`` to ``path`` (``.npz`` appended if missing) atomically; return the path.
 
     The archive goes to a temporary file in the same folder that replaces
     ``path`` only once complete (``dezero.utils.files.atomic_output``): an
     error or a crash part-way leaves any previous file untouched.  Members are
     written with ``allow_pickle=False``.  ``who`` names the caller in errors.
+    ``texts`` adds UTF-8 text members under the names given (a checkpoint's JSON).
     """
     path = npz_path(path)
     compression = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
@@ -53,6 +60,8 @@ def save_npz(path: Any, arrays: Mapping[str, np.ndarray], compress: bool = True,
             for key, array in arrays.items():
                 with zf.open(key + ".npy", "w", force_zip64=True) as member:
                     np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+            for name, text in (texts or {}).items():
+                zf.writestr(name, text.encode("utf-8"))
     return path
 
 
@@ -112,6 +121,22 @@ class NpzReader:
 
     def _where(self, key: str) -> str:
         return f"{self.who}: entry {key!r} of {self.path!r}"
+
+    def text(self, key: str, limit: int = 1 << 26) -> str:
+        """The UTF-8 text of member ``key`` (a JSON member), refused if over ``limit`` bytes."""
+        info = self._members.get(key)
+        if info is None:
+            raise ValueError(f"{self.who}: {self.path!r} has no entry {key!r}; it was not "
+                             "written by dezero.save_checkpoint")
+        if info.file_size > limit:
+            raise ValueError(f"{self._where(key)} declares {info.file_size} bytes, more than "
+                             f"the {limit} allowed; the file is damaged")
+        try:
+            with self._zip.open(info) as member:
+                data = member.read(limit + 1)
+            return data.decode("utf-8")
+        except (*_ZIP_ERRORS, UnicodeDecodeError) as e:
+            raise ValueError(f"{self._where(key)} is damaged or truncated ({e})") from None
 
     def _read_header(self, member: Any, key: str) -> MemberHeader:
         fmt = np.lib.format
@@ -223,39 +248,210 @@ def _listing(keys: list[str], limit: int = 10) -> str:
     return shown if len(keys) <= limit else f"{shown}, … and {len(keys) - limit} more"
 
 
+def check_entries(reader: Any, expected: Mapping[str, tuple[tuple | None, Any]], owner: str,
+                  prefix: str = "") -> None:
+    """Compare the entries of an open ``reader`` under ``prefix`` with ``expected``; read no data.
+
+    ``expected`` maps each key (``'l1/W'``) to the ``(shape, dtype)`` the model holds; ``None``
+    for the shape, or ``None`` entries in it, are not checked (lazily sized layers).  The
+    headers of the expected entries are read first (refusing object and non-numeric dtypes),
+    then missing and extra entries are named, then every shape is compared.  ``owner`` (the
+    model's class name) appears in the messages.  Raises ValueError.
+    """
+    who, keys = reader.who, [k[len(prefix):] for k in reader.keys if k.startswith(prefix)]
+    for key in expected:  # an unreadable or non-numeric entry is the first thing to report
+        if key in keys:
+            reader.header(prefix + key)
+    missing = [k for k in expected if k not in keys]
+    extra = [k for k in keys if k not in expected]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing from the file: {_listing(missing)}")
+        if extra:
+            parts.append(f"in the file but not in the {owner}: {_listing(extra)}")
+        raise ValueError(f"{who}: {reader.path} does not match the layer's weights ("
+                         + "; ".join(parts) + ")")
+    for key, (shape, _) in expected.items():
+        header = reader.header(prefix + key)
+        if shape is not None and (
+                len(shape) != len(header.shape)
+                or any(s is not None and s != a for s, a in zip(shape, header.shape))):
+            want = "(" + ", ".join("?" if s is None else str(s) for s in shape) + \
+                (",)" if len(shape) == 1 else ")")
+            raise ValueError(f"{who}: {key!r} in {reader.path} has shape {header.shape}, "
+                             f"but the layer expects {want}")
+
+
 def load_checked(path: Any, expected: Mapping[str, tuple[tuple | None, Any]],
                  owner: str, who: str = "load_weights") -> dict[str, np.ndarray]:
-    """Read the arrays ``expected`` names from the ``.npz`` at ``path``, checking before reading.
+    """Read the arrays ``expected`` names from the weights file at ``path``, checking first.
 
-    ``expected`` maps each key (``'l1/W'``) to the ``(shape, dtype)`` the model
-    holds; ``None`` for the shape, or ``None`` entries in it, are not checked
-    (lazily sized layers).  First the headers of the expected members are read
-    (refusing object and non-numeric dtypes), the file's entries are compared
-    with the keys (missing and extra ones are named) and every shape with the
-    expected one: only then is any data read.  ``owner`` (the model's class name)
-    appears in the messages.  Raises ValueError (FileNotFoundError for no file).
+    ``.safetensors`` paths are read with :class:`SafetensorsReader`, others as ``.npz``.
+    Every entry is checked by :func:`check_entries` (names, shapes, numeric dtypes) before
+    any data is read.  Raises ValueError (FileNotFoundError for no file; ImportError naming
+    the ``safetensors`` extra when a ``.safetensors`` file is read without that package).
     """
-    with NpzReader(path, who) as reader:
-        for key in expected:  # an unreadable or non-numeric entry is the first thing to report
-            if key in reader.keys:
-                reader.header(key)
-        missing = [k for k in expected if k not in reader.keys]
-        extra = [k for k in reader.keys if k not in expected]
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append(f"missing from the file: {_listing(missing)}")
-            if extra:
-                parts.append(f"in the file but not in the {owner}: {_listing(extra)}")
-            raise ValueError(f"{who}: {reader.path} does not match the layer's weights ("
-                             + "; ".join(parts) + ")")
-        for key, (shape, _) in expected.items():
-            header = reader.header(key)
-            if shape is not None and (
-                    len(shape) != len(header.shape)
-                    or any(s is not None and s != a for s, a in zip(shape, header.shape))):
-                want = "(" + ", ".join("?" if s is None else str(s) for s in shape) + \
-                    (",)" if len(shape) == 1 else ")")
-                raise ValueError(f"{who}: {key!r} in {reader.path} has shape {header.shape}, "
-                                 f"but the layer expects {want}")
+    opener = SafetensorsReader if is_safetensors(path) else NpzReader
+    with opener(path, who) as reader:
+        check_entries(reader, expected, owner)
         return {key: reader.read(key) for key in expected}
+
+
+# -- safetensors ---------------------------------------------------------------------------------
+_SAFETENSORS_DTYPES = {"BOOL": "|b1", "U8": "|u1", "I8": "|i1", "U16": "<u2", "I16": "<i2",
+                       "U32": "<u4", "I32": "<i4", "U64": "<u8", "I64": "<i8", "F16": "<f2",
+                       "F32": "<f4", "F64": "<f8"}
+_SAFETENSORS_HEADER_MAX = 100_000_000  # bytes of JSON header (the safetensors library's limit)
+
+
+def is_safetensors(path: Any) -> bool:
+    """True when ``path`` names a ``.safetensors`` file (by its suffix)."""
+    return os.fsdecode(os.fspath(path)).endswith(".safetensors")
+
+
+def _safetensors_numpy(who: str, path: Any) -> Any:
+    """The ``safetensors.numpy`` module, or an ImportError saying how to install it."""
+    try:
+        return importlib.import_module("safetensors.numpy")
+    except ImportError:
+        raise ImportError(
+            f"{who}: {os.fsdecode(os.fspath(path))!r} is a .safetensors file, which needs the "
+            "optional 'safetensors' package: pip install 'dezero[safetensors]' (or pip install "
+            "safetensors); use a .npz path to do without it") from None
+
+
+def save_safetensors(path: Any, arrays: Mapping[str, np.ndarray],
+                     who: str = "save_weights") -> str:
+    """Write ``arrays`` to the ``.safetensors`` file ``path`` atomically; return the path."""
+    st = _safetensors_numpy(who, path)
+    data = st.save({key: np.ascontiguousarray(a) for key, a in arrays.items()})
+    write_atomic(path, data, who=who)
+    return os.fsdecode(os.fspath(path))
+
+
+class SafetensorsReader:
+    """A ``.safetensors`` weights file opened for checked reading, like :class:`NpzReader`.
+
+    The JSON header is parsed and every entry's dtype, shape and byte range checked against the
+    file's size on opening; :meth:`read` then reads one entry's data with the safetensors
+    package.  Errors are ValueError naming the file (and entry), starting with ``who``.
+    """
+
+    def __init__(self, path: Any, who: str = "load_weights") -> None:
+        self.path, self.who = os.fsdecode(os.fspath(path)), who
+        self._st = _safetensors_numpy(who, path)
+        if not os.path.exists(self.path):
+            raise FileNotFoundError(f"{who}: no weights file at {self.path!r}")
+        if os.path.isdir(self.path):
+            raise IsADirectoryError(f"{who}: {self.path!r} is a folder, not a weights file")
+        size = os.path.getsize(self.path)
+        with open(self.path, "rb") as f:
+            start = f.read(8)
+            n = struct.unpack("<Q", start)[0] if len(start) == 8 else -1
+            if not 0 < n <= min(_SAFETENSORS_HEADER_MAX, size - 8):
+                raise ValueError(f"{who}: {self.path!r} is not a .safetensors file, or it is "
+                                 "truncated (its header length is missing or impossible)")
+            try:
+                header = json.loads(f.read(n).decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as e:
+                raise ValueError(f"{who}: {self.path!r} has a damaged .safetensors header "
+                                 f"({e})") from None
+        if not isinstance(header, dict):
+            raise ValueError(f"{who}: {self.path!r} has a damaged .safetensors header")
+        header.pop("__metadata__", None)
+        self._headers = {key: self._check(key, entry, size - 8 - n)
+                         for key, entry in header.items()}
+
+    def _check(self, key: str, entry: Any, data_size: int) -> MemberHeader:
+        where = f"{self.who}: entry {key!r} of {self.path!r}"
+        try:
+            dtype_name, shape, (begin, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
+            shape = tuple(int(n) for n in shape)
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{where} has a damaged header entry {entry!r}") from None
+        if dtype_name not in _SAFETENSORS_DTYPES:
+            raise ValueError(f"{where} has dtype {dtype_name}, which NumPy cannot hold; weights "
+                             f"files hold {', '.join(_SAFETENSORS_DTYPES)} arrays")
+        dtype = np.dtype(_SAFETENSORS_DTYPES[dtype_name])
+        if any(s < 0 for s in shape):
+            raise ValueError(f"{where} declares the invalid shape {shape}")
+        nbytes = math.prod(shape) * dtype.itemsize
+        if not (isinstance(begin, int) and isinstance(end, int)
+                and 0 <= begin <= end <= data_size and end - begin == nbytes):
+            raise ValueError(f"{where} is truncated or damaged: it declares shape {shape} "
+                             f"{dtype} ({nbytes} bytes) at bytes {begin}..{end} of "
+                             f"{data_size} bytes of data")
+        return MemberHeader(shape, dtype.newbyteorder("="), False, nbytes)
+
+    @property
+    def keys(self) -> list[str]:
+        """The entries of the file, in file order."""
+        return list(self._headers)
+
+    def header(self, key: str) -> MemberHeader:
+        """The checked header of entry ``key``; reads no array data."""
+        return self._headers[key]
+
+    def read(self, key: str) -> np.ndarray:
+        """The array of entry ``key``, read by the safetensors package."""
+        try:
+            with self._st.safe_open(self.path, framework="numpy") as f:
+                array = f.get_tensor(key)
+        except Exception as e:  # SafetensorError and OSError: the file changed or is damaged
+            raise ValueError(f"{self.who}: entry {key!r} of {self.path!r} cannot be read "
+                             f"({e})") from None
+        header = self._headers[key]
+        if array.shape != header.shape or array.dtype != header.dtype:
+            raise ValueError(f"{self.who}: entry {key!r} of {self.path!r} changed while it "
+                             "was read")
+        return array
+
+    def close(self) -> None:
+        """Nothing to release (kept for the same interface as :class:`NpzReader`)."""
+
+    def __enter__(self) -> "SafetensorsReader":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+# -- a Layer's weights -----------------------------------------------------------------------------
+def layer_arrays(layer: Any, who: str = "save_weights") -> dict[str, np.ndarray]:
+    """The NumPy arrays of ``layer``'s Parameters and states, by file key (``'l1/W'``)."""
+    arrays = {}
+    for key, (var, _, _) in layer._weights().items():
+        if var.data is None:
+            raise ValueError(
+                f"{who}: {key!r} has no data yet (its size is inferred on the "
+                "first call); run a forward pass first, or give the layer its input size")
+        arrays[key] = cuda.as_numpy(var.data)
+    return arrays
+
+
+def layer_expectations(layer: Any) -> tuple[dict[str, Any], dict[str, tuple]]:
+    """(file key → Variable, file key → expected (shape, dtype)) for loading into ``layer``."""
+    targets = {key: var for key, (var, _, _) in layer._weights().items()}
+    expected = {key: (var.data.shape, var.data.dtype) if var.data is not None
+                else owner._weight_spec(name)
+                for key, (var, owner, name) in layer._weights().items()}
+    return targets, expected
+
+
+def assign_weights(targets: Mapping[str, Any], expected: Mapping[str, tuple],
+                   arrays: Mapping[str, np.ndarray]) -> None:
+    """Give each Variable in ``targets`` its array: converted first, then all assigned.
+
+    Arrays take the expected dtype (when known) and the device of the data they replace.
+    """
+    ready = []
+    for key, var in targets.items():
+        array, dtype = arrays[key], expected[key][1]
+        if dtype is not None:
+            array = array.astype(dtype, copy=False)
+        if var.data is not None and cuda.get_array_module(var.data) is not np:
+            array = cuda.as_cupy(array)
+        ready.append((var, array))
+    for var, array in ready:
+        var.data = array

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import numpy as np
-
-from dezero import cuda
+from dezero._backprop import HookHandle
 from dezero.core import Parameter, Variable
-from dezero.utils.checks import describe
-from dezero.layers._weights import load_checked, save_npz
+from dezero.utils.checks import check_callable, describe
+from dezero.layers import _weights as weights_file
+
+if TYPE_CHECKING:
+    from dezero.layers._summary import LayerSummary
 
 
 def scaled_randn(xp: Any, shape: tuple[int, ...], scale: float, dtype: Any) -> Any:
@@ -58,7 +59,7 @@ def check_weight(layer: "Layer", name: str) -> None:
                         "to size it from the next input)")
 
 
-_RESERVED = ("_params", "_states")
+_RESERVED = ("_params", "_states", "_forward_hooks", "_forward_pre_hooks", "_has_forward_hooks")
 
 
 class Layer:
@@ -70,7 +71,18 @@ class Layer:
     else (``None`` included) to a registered name unregisters it.
     Non-trainable arrays that must be saved with the weights (BatchNorm's
     running statistics) are declared with :meth:`add_state`.
+
+    :meth:`summary` returns a printable table of the layers, their output shapes
+    and parameter counts; :meth:`register_forward_pre_hook` and
+    :meth:`register_forward_hook` add functions that see (and may replace) a
+    call's inputs and outputs.
     """
+
+    # The forward hooks ({key: fn}); set on the instance when the first one is registered,
+    # and then _has_forward_hooks too (the one attribute a call without hooks reads).
+    _forward_pre_hooks: dict | None = None
+    _forward_hooks: dict | None = None
+    _has_forward_hooks = False
 
     def __init__(self) -> None:
         object.__setattr__(self, "_params", {})
@@ -94,8 +106,9 @@ class Layer:
         if not isinstance(name, str):
             raise TypeError(f"{who}: attribute names are strings, got {describe(name)}")
         if name in _RESERVED:
-            raise ValueError(f"{who}: {name!r} is reserved for dezero.Layer's registry of "
-                             "Parameters, sub-layers and states; use another attribute name")
+            raise ValueError(f"{who}: {name!r} is reserved for dezero.Layer's registries of "
+                             "Parameters, sub-layers, states and hooks; use another attribute "
+                             "name")
         if kind is None:
             return
         if not name.isidentifier():
@@ -149,7 +162,10 @@ class Layer:
 
     # -- calling ----------------------------------------------------------------
     def __call__(self, *inputs: Any) -> Any:
-        outputs = self.forward(*inputs)
+        if self._has_forward_hooks:
+            inputs, outputs = self._forward_with_hooks(inputs)
+        else:
+            outputs = self.forward(*inputs)
         if not isinstance(outputs, tuple):
             outputs = (outputs,)
         self.inputs = [_weak(x) for x in inputs]
@@ -159,6 +175,70 @@ class Layer:
     def forward(self, *inputs: Any) -> Any:
         """Compute the layer's output from its inputs (subclasses implement this)."""
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def _forward_with_hooks(self, inputs: tuple) -> tuple[tuple, Any]:
+        """(inputs, outputs) of :meth:`forward` with the pre-hooks and hooks applied."""
+        for fn in tuple((self._forward_pre_hooks or {}).values()):
+            result = fn(self, inputs)
+            if result is not None:
+                inputs = result if isinstance(result, tuple) else (result,)
+        outputs = self.forward(*inputs)
+        for fn in tuple((self._forward_hooks or {}).values()):
+            result = fn(self, inputs, outputs)
+            if result is not None:
+                outputs = result
+        return inputs, outputs
+
+    def _add_hook(self, kind: str, fn: Any) -> HookHandle:
+        check_callable(fn, f"{type(self).__name__}.register_{kind[1:-1]}", "fn")
+        hooks = self.__dict__.get(kind)
+        if hooks is None:
+            hooks = {}
+            object.__setattr__(self, kind, hooks)
+        object.__setattr__(self, "_has_forward_hooks", True)
+        return HookHandle(hooks, fn)
+
+    def register_forward_pre_hook(self, fn: Callable[["Layer", tuple], Any]) -> HookHandle:
+        """Call ``fn(layer, inputs)`` before every :meth:`forward` of this layer.
+
+        ``inputs`` is the tuple of positional arguments.  A return value other
+        than None replaces them: a tuple is the new arguments, anything else
+        the single new argument.  Hooks run in registration order, each seeing
+        the previous one's result.  Returns a handle whose ``remove()``
+        unregisters the hook (also a context manager).
+        """
+        return self._add_hook("_forward_pre_hooks", fn)
+
+    def register_forward_hook(self, fn: Callable[["Layer", tuple, Any], Any]) -> HookHandle:
+        """Call ``fn(layer, inputs, outputs)`` after every :meth:`forward` of this layer.
+
+        ``inputs`` is the tuple of arguments forward received, ``outputs`` what
+        it returned (a Variable, or a tuple for several outputs).  A return
+        value other than None replaces the output the caller gets.  Hooks run
+        in registration order, each seeing the previous one's result.  Returns
+        a handle whose ``remove()`` unregisters the hook (also a context manager).
+        A layer without hooks pays one attribute check per call.
+        """
+        return self._add_hook("_forward_hooks", fn)
+
+    def summary(self, *example_inputs: Any) -> "LayerSummary":
+        """A table of this layer and its sub-layers, computed by calling it on ``example_inputs``.
+
+        One row per layer (this one first, then its sub-layers depth first in
+        attribute order): attribute path, type, output shape of its first call
+        (``--`` if it was not called) and the number of parameter and state
+        elements it holds itself (a shared Parameter is counted once), then the
+        totals.  The call runs under :func:`~dezero.no_grad` and
+        :func:`~dezero.test_mode` with temporary forward hooks, so lazily sized
+        layers (``Linear(out)``) get sized by it; recurrent layers (those with
+        ``reset_state``) get their state back afterwards.  ``str()`` (or
+        ``print``) gives the table; the result also has ``rows`` (path, type,
+        output_shape, params), ``total_params`` and ``trainable_params``
+        (Parameters only: state such as BatchNorm's running averages is not
+        trainable).
+        """
+        from dezero.layers._summary import summarize
+        return summarize(self, example_inputs)
 
     # -- traversal ----------------------------------------------------------------
     def _entries(self, prefix: tuple[str, ...] = (),
@@ -240,44 +320,33 @@ class Layer:
         return None, None
 
     def save_weights(self, path: Any) -> str:
-        """Save Parameters and state to ``path`` (``.npz``, keys like ``'l1/W'``); return the path.
+        """Save Parameters and state to ``path`` (keys like ``'l1/W'``); return the path.
 
-        ``'.npz'`` is appended to a path without it (as ``np.savez`` does).  The
-        write is atomic: a temporary file in the same folder replaces ``path``
-        only once complete, so a failure never destroys an existing file.
-        Unlike DeZero 0.0.13 the model stays on its device (no ``to_cpu()``).
+        The format is ``.npz``, with ``'.npz'`` appended to a path without it (as
+        ``np.savez`` does), unless the path ends in ``.safetensors``: that file is
+        written in the safetensors format, with the same keys (this needs the optional
+        ``safetensors`` package, ``pip install 'dezero[safetensors]'``).  The write is
+        atomic: a temporary file in the same folder replaces ``path`` only once
+        complete, so a failure never destroys an existing file.  Unlike DeZero 0.0.13
+        the model stays on its device (no ``to_cpu()``).
         """
-        arrays = {}
-        for key, (var, _, _) in self._weights().items():
-            if var.data is None:
-                raise ValueError(
-                    f"save_weights: {key!r} has no data yet (its size is inferred on the "
-                    "first call); run a forward pass first, or give the layer its input size")
-            arrays[key] = cuda.as_numpy(var.data)
-        return save_npz(path, arrays)
+        arrays = weights_file.layer_arrays(self, "save_weights")
+        if weights_file.is_safetensors(path):
+            return weights_file.save_safetensors(path, arrays)
+        return weights_file.save_npz(path, arrays)
 
     def load_weights(self, path: Any) -> None:
         """Load Parameters and state saved by :meth:`save_weights` (or by DeZero 0.0.13).
 
-        Nothing is ever unpickled.  Every entry's name and header (shape, dtype)
-        is checked before any data is read, and all data before anything is
-        assigned: a missing, extra, wrongly shaped, non-numeric or truncated
-        entry raises ValueError naming it and leaves the layer unchanged.
-        Arrays take the dtype and device of the parameter they replace.
+        A path ending in ``.safetensors`` is read as a safetensors file (which needs
+        the optional ``safetensors`` package), any other as ``.npz``.  Nothing is ever
+        unpickled.  Every entry's name and header (shape, dtype) is checked before any
+        data is read, and all data before anything is assigned: a missing, extra,
+        wrongly shaped, non-numeric or truncated entry raises ValueError naming it and
+        leaves the layer unchanged.  Arrays take the dtype and device of the parameter
+        they replace.
         """
-        targets = self._weights()
-        expected = {key: (var.data.shape, var.data.dtype) if var.data is not None
-                    else owner._weight_spec(name)
-                    for key, (var, owner, name) in targets.items()}
-        # Names, shapes and dtypes are checked from the members' headers before any data is read.
-        arrays = load_checked(path, expected, type(self).__name__)
-        ready = []
-        for key, (var, _, _) in targets.items():
-            array, dtype = arrays[key], expected[key][1]
-            if dtype is not None:
-                array = array.astype(dtype, copy=False)
-            if var.data is not None and cuda.get_array_module(var.data) is not np:
-                array = cuda.as_cupy(array)
-            ready.append((var, array))
-        for var, array in ready:
-            var.data = array
+        targets, expected = weights_file.layer_expectations(self)
+        # Names, shapes and dtypes are checked from the entries' headers before any data is read.
+        arrays = weights_file.load_checked(path, expected, type(self).__name__)
+        weights_file.assign_weights(targets, expected, arrays)

@@ -1,4 +1,4 @@
-"""Fully connected, embedding and batch-normalisation layers."""
+"""Fully connected, embedding, batch-normalisation and dropout layers."""
 from __future__ import annotations
 
 from typing import Any
@@ -134,3 +134,22 @@ class BatchNorm(Layer):
                              f"layer was set up for {self.gamma.shape[0]}")
         return F.batch_norm(x, self.gamma, self.beta, self.avg_mean.data, self.avg_var.data,
                             decay=self.decay, eps=self.eps)
+
+
+class Dropout(Layer):
+    """Dropout: :func:`dezero.functions.dropout` with ``ratio`` in training, identity in test mode.
+
+    In training each element is zeroed with probability ``ratio`` and the rest
+    are scaled by 1 / (1 − ratio); under :func:`dezero.test_mode` the input
+    passes unchanged.  ``ratio`` must be in [0, 1).  No parameters.
+    """
+
+    def __init__(self, ratio: float = 0.5) -> None:
+        super().__init__()
+        self.ratio = check_real(ratio, type(self).__name__, "ratio", minimum=0, maximum=1,
+                                max_open=True)
+
+    def forward(self, x: Any) -> Variable:
+        """``F.dropout(x, ratio)`` (the same shape as ``x``)."""
+        input_shape(x, type(self).__name__)
+        return F.dropout(x, self.ratio)

@@ -1,4 +1,4 @@
-"""Recurrent layers: an Elman RNN and an LSTM, each keeping its state between calls."""
+"""Recurrent layers: an Elman RNN, an LSTM and a GRU, each keeping its state between calls."""
 from __future__ import annotations
 
 from typing import Any
@@ -100,4 +100,49 @@ class LSTM(Layer):
         c_new = i * u if self.c is None else f * self.c + i * u
         h_new = o * F.tanh(c_new)
         self.h, self.c = h_new, c_new
+        return h_new
+
+
+class GRU(Layer):
+    """Gated recurrent unit, one time step per call, with PyTorch's gate conventions.
+
+    r = σ(x W_ir + b_ir + h W_hr + b_hr);  z = σ(x W_iz + b_iz + h W_hz + b_hz);
+    n = tanh(x W_in + b_in + r ⊙ (h W_hn + b_hn));  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1};
+    with h_0 = 0 (the first step uses the hidden biases b_h· alone).  r is the
+    reset gate, z the update gate (z = 1 keeps the old state), n the candidate.
+    Sub-layers ``x2r x2z x2n`` hold W_i· (in_size × hidden_size) and b_i·, and
+    ``h2r h2z h2n`` hold W_h· (hidden_size × hidden_size) and b_h·: Linear
+    layers, so each W is the transpose of PyTorch's block of ``weight_ih_l0`` /
+    ``weight_hh_l0`` (gate order r, z, n there).  ``in_size`` may be left None
+    (taken from the first input).  :meth:`reset_state` starts a new sequence.
+    """
+
+    def __init__(self, hidden_size: int, in_size: int | None = None) -> None:
+        super().__init__()
+        H = as_size(hidden_size, type(self).__name__, "hidden_size")
+        I = as_optional_size(in_size, type(self).__name__, "in_size")
+        self.x2r = Linear(H, in_size=I)
+        self.x2z = Linear(H, in_size=I)
+        self.x2n = Linear(H, in_size=I)
+        self.h2r = Linear(H, in_size=H)
+        self.h2z = Linear(H, in_size=H)
+        self.h2n = Linear(H, in_size=H)
+        self.h: Variable | None = None
+
+    def reset_state(self) -> None:
+        """Forget the hidden state (the next call starts a new sequence)."""
+        self.h = None
+
+    def _hidden(self, layer: Linear) -> Any:
+        # h W + b, where h_0 = 0 leaves the bias alone.
+        return layer.b if self.h is None else layer(self.h)
+
+    def forward(self, x: Any) -> Variable:
+        """One time step: the new hidden state (batch, hidden_size)."""
+        _check_step_input(self, x, self.h)
+        r = F.sigmoid(self.x2r(x) + self._hidden(self.h2r))
+        z = F.sigmoid(self.x2z(x) + self._hidden(self.h2z))
+        n = F.tanh(self.x2n(x) + r * self._hidden(self.h2n))
+        h_new = (1 - z) * n if self.h is None else (1 - z) * n + z * self.h
+        self.h = h_new
         return h_new

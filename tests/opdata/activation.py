@@ -1,4 +1,6 @@
 """OpSpecs for dezero.functions.activation."""
+import math
+
 import numpy as np
 from opinfo import OpSpec, strict_real
 
@@ -38,6 +40,45 @@ SPECS = [
     OpSpec("dropout", lambda x: _test_mode(F.dropout, x), lambda x: x, fuzz_shapes="any",
            fuzz_args={"dropout_ratio": "ratio"},
            fuzz_ref=lambda x, dropout_ratio: (strict_real(dropout_ratio, 0, 1, True), x)[1]),
+]
+
+
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])  # exact, slow: fine for a reference
+
+
+def _gelu(x):
+    return x * 0.5 * _erfc(-np.asarray(x, dtype=np.float64) / math.sqrt(2))
+
+
+def _gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def _elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def _finite_real(value):
+    """elu's alpha: a finite real number (nan and ±inf are refused)."""
+    v = strict_real(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{v} is not finite")
+    return v
+
+
+SPECS += [
+    OpSpec("softplus", F.softplus, lambda x: np.logaddexp(0, x), fuzz_shapes="any"),
+    OpSpec("softplus", F.softplus, lambda x: np.logaddexp(0, x), [((4,),), ((2, 3),)],
+           domain=(-30.0, 30.0), label="softplus-wide"),
+    OpSpec("silu", F.silu, lambda x: x / (1 + np.exp(-x)), fuzz_shapes="any"),
+    OpSpec("gelu", F.gelu, _gelu, fuzz_shapes="any"),
+    OpSpec("gelu", F.gelu, _gelu, [((4,),), ((2, 3),)], domain=(-6.0, 6.0), label="gelu-wide"),
+    OpSpec("gelu", lambda x: F.gelu(x, approximate="tanh"), _gelu_tanh, label="gelu-tanh"),
+    OpSpec("elu", F.elu, _elu, make=_away_from_zero, fuzz_shapes="any",
+           fuzz_args={"alpha": "real"},
+           fuzz_ref=lambda x, alpha: _elu(x, _finite_real(alpha))),
+    OpSpec("elu", lambda x: F.elu(x, alpha=0.5), lambda x: _elu(x, 0.5), make=_away_from_zero,
+           label="elu-0.5"),
 ]
 
 

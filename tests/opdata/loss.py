@@ -1,6 +1,8 @@
 """OpSpecs for dezero.functions.loss."""
+import math
+
 import numpy as np
-from opinfo import OpSpec
+from opinfo import OpSpec, strict_real
 
 import dezero.functions as F
 
@@ -57,4 +59,36 @@ SPECS = [
     # float64 for any y, as DeZero: a fraction of hits that prints exactly
     OpSpec("accuracy", F.accuracy, _accuracy, [((6, 3), (6,))], make=_logits_labels, order=0,
            dtype32=np.float64),
+]
+
+
+def _mae(a, b):
+    return np.abs(a - b).mean()
+
+
+def _huber(a, b, delta=1.0):
+    d = a - b
+    ad = np.abs(d)
+    return np.where(ad <= delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).mean()
+
+
+def _positive_finite(value):
+    """huber_loss's delta: a finite real number > 0."""
+    v = strict_real(value)
+    if not (math.isfinite(v) and v > 0):
+        raise ValueError(f"delta {v} is not a finite positive number")
+    return v
+
+
+LOSS_PAIRS = [((4, 3), (4, 3)), ((4, 3), (3,)), ((4, 1), (1, 3)), ((), ()), ((5,), ())]
+
+SPECS += [
+    OpSpec("mean_absolute_error", F.mean_absolute_error, _mae, LOSS_PAIRS,
+           fuzz_shapes="broadcast"),
+    OpSpec("huber_loss", F.huber_loss, _huber, LOSS_PAIRS, fuzz_shapes="broadcast",
+           fuzz_args={"delta": "real"},
+           fuzz_ref=lambda a, b, delta: _huber(a, b, _positive_finite(delta))),
+    OpSpec("huber_loss", lambda x, t: F.huber_loss(x, t, delta=0.5),
+           lambda x, t: _huber(x, t, 0.5), [((4, 3), (4, 3)), ((3,), ())],
+           label="huber_loss-0.5"),
 ]

@@ -1,4 +1,6 @@
-"""OpSpecs for dezero.functions.normalization (batch_norm, embed_id)."""
+"""OpSpecs for dezero.functions.normalization (batch_norm, layer_norm, embed_id)."""
+import math
+
 import numpy as np
 from opinfo import OpSpec, strict_real
 
@@ -57,4 +59,36 @@ SPECS = [
            label="batch_norm-test-mode"),
     OpSpec("embed_id", F.embed_id, lambda ids, W: W[ids],
            [((2, 3), (5, 4)), ((4,), (3, 2))], make=_ids_and_table),
+]
+
+
+def layer_norm_ref(x, gamma, beta, eps=1e-5):
+    """Over the trailing gamma.ndim axes, by flattening them (a loop over the rows)."""
+    x = np.asarray(x, dtype=np.result_type(x.dtype, np.float16))
+    k = gamma.ndim
+    if k == 0 or beta.shape != gamma.shape or x.shape[x.ndim - k:] != gamma.shape:
+        raise ValueError("layer_norm: shapes")
+    rows = x.reshape((-1, gamma.size)).astype(np.float64)
+    y = np.empty_like(rows)
+    for i, row in enumerate(rows):
+        y[i] = (row - row.mean()) / np.sqrt(((row - row.mean()) ** 2).mean() + eps)
+    return y.reshape(x.shape) * gamma + beta
+
+
+def _layer_norm_eps_ref(x, gamma, beta, eps):
+    """layer_norm's contract: eps a finite real number ≥ 0."""
+    e = strict_real(eps, 0)
+    if not math.isfinite(e):
+        raise ValueError(f"eps {e} is not finite")
+    return layer_norm_ref(x, gamma, beta, e)
+
+
+SPECS += [
+    OpSpec("layer_norm", F.layer_norm, layer_norm_ref,
+           [((4, 3), (3,), (3,)), ((2, 3, 4), (3, 4), (3, 4)), ((5,), (5,), (5,)),
+            ((2, 1, 3), (3,), (3,))],
+           fuzz_args={"eps": "real"}, fuzz_ref=_layer_norm_eps_ref),
+    OpSpec("layer_norm", lambda x, g, b: F.layer_norm(x, g, b, eps=0.1),
+           lambda x, g, b: layer_norm_ref(x, g, b, 0.1), [((3, 4), (4,), (4,))],
+           label="layer_norm-eps"),
 ]

@@ -1,6 +1,6 @@
 """OpSpecs for dezero.functions.reduction."""
 import numpy as np
-from opinfo import OpSpec
+from opinfo import OpSpec, strict_int
 
 import dezero.functions as F
 
@@ -44,4 +44,58 @@ SPECS = [
     # ties: forward only here; the even split of the gradient is tested in test_functions.py
     OpSpec("max", lambda x: F.max(x, axis=1), lambda x: x.max(1), [((2, 3),)], make=_tied,
            order=0, label="max-ties"),
+]
+
+
+def _zero_d(x, axis):
+    """A 0-d input takes axis 0 or -1 (reducing over nothing), as np.sum does."""
+    if x.ndim == 0 and axis is not None:
+        np.sum(x, axis=axis)  # raises where np.sum would
+        return ()
+    return axis
+
+
+def _var(x, axis=None, keepdims=False, ddof=0):
+    return np.var(x, axis=_zero_d(x, axis), keepdims=keepdims, ddof=ddof)
+
+
+def _std(x, axis=None, keepdims=False, ddof=0):
+    return np.std(x, axis=_zero_d(x, axis), keepdims=keepdims, ddof=ddof)
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    """log Σ exp(x) by the max-shift, in NumPy."""
+    axis = _zero_d(x, axis)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
+    y = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return y if keepdims else np.sum(y, axis=axis)  # a sum over size-1 axes drops them
+
+
+SPECS += [
+    OpSpec("cumsum", F.cumsum, np.cumsum, [((),), ((3,),), ((2, 3),)], fuzz_shapes="any",
+           fuzz_args={"axis": "axis"}, fuzz_ref=lambda x, axis: np.cumsum(
+               x, axis=None if axis is None else strict_int(axis))),
+    OpSpec("cumsum", lambda x: F.cumsum(x, axis=-1), lambda x: np.cumsum(x, -1),
+           [((2, 3, 4),), ((3,),)], label="cumsum-neg"),
+    OpSpec("cumsum", lambda x: F.cumsum(x, axis=0), lambda x: np.cumsum(x, 0), [((3, 2),), ((),)],
+           label="cumsum-0"),
+    OpSpec("var", F.var, np.var, SHAPES, fuzz_shapes="any",
+           fuzz_args={"axis": "axes", "keepdims": "bool"}, fuzz_ref=_var),
+    OpSpec("var", lambda x: F.var(x, axis=(0, -1), keepdims=True, ddof=1),
+           lambda x: np.var(x, axis=(0, -1), keepdims=True, ddof=1), [((2, 3, 4),)],
+           label="var-ddof"),
+    OpSpec("std", F.std, np.std, [((3,),), ((2, 3),), ((2, 3, 4),)], fuzz_shapes="any",
+           fuzz_args={"axis": "axes", "keepdims": "bool"}, fuzz_ref=_std),
+    OpSpec("std", lambda x: F.std(x, axis=-1, ddof=1), lambda x: np.std(x, axis=-1, ddof=1),
+           [((2, 3),), ((4, 2, 3),)], label="std-neg-ddof"),
+    OpSpec("logsumexp", F.logsumexp, _logsumexp, SHAPES, fuzz_shapes="any",
+           fuzz_args={"axis": "axes", "keepdims": "bool"}, fuzz_ref=_logsumexp),
+    OpSpec("logsumexp", lambda x: F.logsumexp(x, axis=-1, keepdims=True),
+           lambda x: _logsumexp(x, axis=-1, keepdims=True), [((2, 3),), ((2, 3, 4),)],
+           label="logsumexp-neg-keep"),
+    OpSpec("logsumexp", lambda x: F.logsumexp(x, axis=(0, 2)),
+           lambda x: _logsumexp(x, axis=(0, 2)), [((2, 3, 4),)], label="logsumexp-tuple"),
 ]

@@ -66,3 +66,55 @@ SPECS = [
     OpSpec("sum_to", lambda x: F.sum_to(x, ()), lambda x: x.sum(),
            [((2, 3),)], label="sum_to-scalar"),
 ]
+
+
+# -- joining, splitting, selecting and padding -------------------------------------------------
+
+def _where_inputs(rng, shapes):
+    """A boolean condition (not differentiated) and two floating operands."""
+    c, x, y = shapes
+    return [np.asarray(rng.uniform(size=c) > 0.5), np.asarray(rng.uniform(-2, 2, size=x)),
+            np.asarray(rng.uniform(-2, 2, size=y))]
+
+
+SPECS += [
+    OpSpec("concat", lambda a, b: F.concat([a, b]), lambda a, b: np.concatenate([a, b]),
+           [((2, 3), (4, 3)), ((3,), (2,)), ((2, 3), (0, 3))]),
+    OpSpec("concat", lambda a, b, c: F.concat((a, b, c), axis=-1),
+           lambda a, b, c: np.concatenate((a, b, c), axis=-1),
+           [((2, 3), (2, 1), (2, 2)), ((2, 2, 1), (2, 2, 3), (2, 2, 2))], label="concat-neg"),
+    OpSpec("concat", lambda a: F.concatenate([a], axis=1), lambda a: np.concatenate([a], 1),
+           [((2, 3),)], label="concatenate-one"),
+    OpSpec("stack", lambda a, b: F.stack([a, b]), lambda a, b: np.stack([a, b]),
+           [((), ()), ((3,), (3,)), ((2, 3), (2, 3))]),
+    OpSpec("stack", lambda a, b, c: F.stack([a, b, c], axis=-1),
+           lambda a, b, c: np.stack([a, b, c], axis=-1), [((2, 3),) * 3], label="stack-neg"),
+    OpSpec("split", lambda x: F.split(x, 3, axis=1), lambda x: np.split(x, 3, axis=1),
+           [((2, 6),), ((2, 3, 4),)]),
+    OpSpec("split", lambda x: F.split(x, [1, 3], axis=-1), lambda x: np.split(x, [1, 3], -1),
+           [((5,),), ((2, 5),)], label="split-indices"),
+    # unordered and out-of-range indices: the pieces overlap or are empty, as in np.split
+    OpSpec("split", lambda x: F.split(x, [3, 1, 9]), lambda x: np.split(x, [3, 1, 9]),
+           [((5,),), ((5, 2),)], label="split-unordered"),
+    # an output left unused gets a zero gradient
+    OpSpec("split", lambda x: F.split(x, [2], axis=0)[1], lambda x: np.split(x, [2])[1],
+           [((4, 3),)], label="split-dropped"),
+    OpSpec("where", F.where, np.where,
+           [((2, 3), (2, 3), (2, 3)), ((), (), ()), ((2, 3), (3,), ()), ((2, 1), (1, 3), (2, 3)),
+            ((3,), (2, 1), (1,))], make=_where_inputs),
+    OpSpec("where", lambda c, x: F.where(c, x, 0.0), lambda c, x: np.where(c, x, 0.0),
+           [((2, 3), (2, 3)), ((2, 3), (3,))], make=lambda rng, s: _where_inputs(
+               rng, s + ((),))[:2], label="where-scalar"),
+    OpSpec("pad", lambda x: F.pad(x, 1), lambda x: np.pad(x, 1), [((3,),), ((2, 3),), ((),)]),
+    OpSpec("pad", lambda x: F.pad(x, ((1, 2), (0, 1)), constant_values=1.5),
+           lambda x: np.pad(x, ((1, 2), (0, 1)), constant_values=1.5), [((2, 3),)],
+           label="pad-pairs"),
+    OpSpec("pad", lambda x: F.pad(x, (2, 1), mode="edge"), lambda x: np.pad(x, (2, 1), "edge"),
+           [((3,),), ((2, 3),), ((1, 1),)], label="pad-edge"),
+    OpSpec("pad", lambda x: F.pad(x, ((1, 3), (2, 2)), mode="reflect"),
+           lambda x: np.pad(x, ((1, 3), (2, 2)), "reflect"), [((3, 4),), ((2, 3),)],
+           label="pad-reflect"),
+    OpSpec("pad", lambda x: F.pad(x, [(5, 4)], mode="reflect"),
+           lambda x: np.pad(x, [(5, 4)], "reflect"), [((3,),), ((1,),), ((2,),)],
+           label="pad-reflect-wide"),
+]
