@@ -176,3 +176,44 @@ def test_bad_options_are_refused(tmp_path, args, message):
     proc = run_example("spiral.py", *args, tmp_path=tmp_path)
     assert proc.returncode == 2
     assert message in proc.stderr
+
+
+# ----- the character transformer --------------------------------------------------------------
+
+TRANSFORMER = ["--steps", "8", "--context", "12", "--width", "16", "--heads", "2", "--depth", "1",
+               "--batch-size", "8", "--warmup", "3", "--val-windows", "6", "--progress", "off",
+               "--lr", "0.01"]
+
+
+def test_char_transformer_learns_resumes_exactly_and_samples(tmp_path):
+    text = tmp_path / "corpus.txt"
+    text.write_text("the cat sat on the mat. " * 40 + "a dog ran to the log. " * 40,
+                    encoding="utf-8")
+    full = run_example("char_transformer.py", *TRANSFORMER, "--epochs", "3", "--text", str(text),
+                       "--out", str(tmp_path / "full"), "--sample", "40", tmp_path=tmp_path)
+    assert full.returncode == 0, full.stderr
+    train_losses = [float(v) for v in re.findall(r"train loss ([0-9.]+)", full.stdout)]
+    assert len(train_losses) == 3 and train_losses[-1] < train_losses[0]
+    final = float(re.search(r"validation loss ([0-9.]+) nats/char", full.stdout).group(1))
+    assert final < figure("unigram baseline", full.stdout)
+    sampled = full.stdout.split("sample:\n", 1)[1]
+    assert len(sampled.rstrip("\n")) >= 41 and set(sampled.strip()) <= set(text.read_text())
+    assert_pngs(tmp_path / "full", "loss.png")
+
+    # 1 epoch, stop; a new process resumes for the other 2: the same weights, bit for bit
+    part = tmp_path / "part"
+    first = run_example("char_transformer.py", *TRANSFORMER, "--epochs", "3", "--stop-after", "1",
+                        "--text", str(text), "--out", str(part), "--sample", "0",
+                        tmp_path=tmp_path)
+    assert first.returncode == 0, first.stderr
+    rest = run_example("char_transformer.py", *TRANSFORMER, "--epochs", "3", "--resume",
+                       "--text", str(text), "--out", str(part), "--sample", "0",
+                       tmp_path=tmp_path)
+    assert rest.returncode == 0, rest.stderr
+    assert "resumed from" in rest.stdout and "after epoch 1" in rest.stdout
+    with np.load(tmp_path / "full" / "checkpoint.npz") as a, \
+            np.load(part / "checkpoint.npz") as b:
+        names = [n for n in a.files if n.startswith("model/")]
+        assert names and names == [n for n in b.files if n.startswith("model/")]
+        for name in names:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
