@@ -4,7 +4,9 @@ from dezero.core import Function, Parameter, Variable, as_array, as_variable, se
 
 from dezero import cuda, functions, utils  # noqa: E402  (submodules of the public API)
 from dezero import functions_conv, layers, models, optimizers  # noqa: E402
-from dezero import dataloaders, datasets, transforms  # noqa: E402
+from dezero import dataloaders, datasets, func, transforms  # noqa: E402
+from dezero.anomaly import AnomalyError, detect_anomaly  # noqa: E402
+from dezero.profiler import profile  # noqa: E402
 from dezero.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from dezero.dataloaders import DataLoader, SeqDataLoader  # noqa: E402
 from dezero.datasets import Dataset  # noqa: E402

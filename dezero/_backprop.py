@@ -9,6 +9,10 @@ Gradient hooks (:meth:`dezero.Variable.register_hook`) are run here too: an
 intermediate Variable's just before its creator's backward (its gradient is
 then complete), a leaf's once the traversal has ended.  A backward pays for
 them only while some Variable has a hook.
+
+The debugging modes (:func:`dezero.detect_anomaly`, :func:`dezero.profile`) run
+each Function's backward through :data:`_mode_backward` instead, read once per
+call: set by :mod:`dezero._modes` only while a mode is active somewhere.
 """
 from __future__ import annotations
 
@@ -33,6 +37,10 @@ _kept_grad_lock = threading.Lock()
 # is not empty.
 _hooked_variables: dict[int, weakref.ref] = {}
 _hook_keys = itertools.count()
+
+# dezero._modes.backward while detect_anomaly() or profile() is active in some context,
+# else None: backward() reads it once and then calls f.backward directly.
+_mode_backward: Callable[["Function", list], Any] | None = None
 
 
 class HookHandle:
@@ -170,6 +178,7 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
     else:
         _check_seed(y)
     hooked = bool(_hooked_variables)
+    mode = _mode_backward
     if y.creator is None:
         if hooked and y._grad_hooks:
             token = enable_backprop_var.set(create_graph)
@@ -209,7 +218,7 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                 _hook_outputs(outputs)
             out = outputs[0]() if len(outputs) == 1 else None
             gys = (out.grad,) if out is not None and out.grad is not None else _output_grads(f)
-            gxs = f.backward(*gys)
+            gxs = f.backward(*gys) if mode is None else mode(f, gys)
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
             inputs = f.inputs

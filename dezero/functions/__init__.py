@@ -29,3 +29,4 @@ from dezero.functions.activation import elu, gelu, silu, softplus
 from dezero.functions.normalization import layer_norm
 from dezero.functions.attention import scaled_dot_product_attention
 from dezero.functions.loss import huber_loss, mean_absolute_error
+from dezero.functions.checkpoint import forget
