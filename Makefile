@@ -1,12 +1,16 @@
 # Two commands do everything on a fresh machine:
 #   make demo   -- set up .venv and run the main demo (no network needed after install)
 #   make test   -- set up .venv and run the whole test suite
+# and one checks a tutorial step:
+#   make step N=8   -- run steps/step08.py with its defaults and compare what it prints
+#                      with steps/expected/step08.txt (also: make step-08, make step N=00a,
+#                      make step N=all); exit status 1 and a diff when they differ
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean step
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +23,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
+
+step: $(STAMP)
+	@test -n "$(N)" || { echo 'make step: say which step, e.g. make step N=8 (or N=00a, N=all)' >&2; exit 2; }
+	@$(PY) steps/check.py $(N)
+
+step-%: $(STAMP)
+	@$(PY) steps/check.py $*
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

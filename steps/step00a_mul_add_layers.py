@@ -1,6 +1,7 @@
 """Prologue A: backpropagation by hand with a multiply layer and an add layer.
 
 Docs: docs/tutorial/00-backprop-with-layers.md
+Run: .venv/bin/python steps/step00a_mul_add_layers.py  (check its output: make step N=00a)
 
 Before there is any framework, a computation can be split into small
 "layers" that each know two things: how to compute their output from their

@@ -1,6 +1,7 @@
 """Prologue B: activation layers ReLU and Sigmoid, forward and backward on arrays.
 
 Docs: docs/tutorial/00-backprop-with-layers.md
+Run: .venv/bin/python steps/step00b_relu_sigmoid_layers.py  (check its output: make step N=00b)
 
 ReLU keeps positive inputs and zeroes the rest; its derivative is 1 where the
 input was positive and 0 elsewhere, so the layer remembers a boolean mask of

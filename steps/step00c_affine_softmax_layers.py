@@ -1,14 +1,19 @@
 """Prologue C: the Affine layer and the Softmax-with-cross-entropy loss layer.
 
 Docs: docs/tutorial/00-backprop-with-layers.md
+Run: .venv/bin/python steps/step00c_affine_softmax_layers.py  (check its output: make step N=00c)
 
-An Affine layer computes ``X @ W + b`` for a whole batch X of shape (N, D).
-Its backward follows from the multiply rule of prologue A written for
+An Affine layer computes its output Y = X @ W + b for a whole batch X of
+shape (N, D), with weights W of shape (D, M) and a bias b of shape (M,); Y has
+shape (N, M).  L is the scalar loss that the layers after it compute from Y,
+and dL/dY, of shape (N, M), is what their backward hands to this one: the
+derivative of L with respect to each entry of Y (``dout`` in the code).  The
+Affine backward follows from the multiply rule of prologue A written for
 matrices, with the transposes that make the shapes fit:
 
-* dL/dX = dL/dA @ W.T          (N, D)
-* dL/dW = X.T @ dL/dA          (D, M)  -- shaped like W, as every gradient is
-* dL/db = sum of dL/dA over the batch axis  (M,)  -- b was broadcast to every row
+* dL/dX = dL/dY @ W.T          (N, D)
+* dL/dW = X.T @ dL/dY          (D, M)  -- shaped like W, as every gradient is
+* dL/db = sum of dL/dY over the batch axis  (M,)  -- b was broadcast to every row
 
 The output layer turns scores into probabilities with softmax and measures
 them with the cross-entropy error against the true class.  Taken together,

@@ -1,6 +1,7 @@
 """Prologue D: a two-layer network built from layers, and the gradient check.
 
 Docs: docs/tutorial/00-backprop-with-layers.md
+Run: .venv/bin/python steps/step00d_gradient_check.py  (check its output: make step N=00d)
 
 The layers of prologues B and C snap together into a network
 Affine -> ReLU -> Affine -> SoftmaxWithLoss, kept in an ordered dict so that

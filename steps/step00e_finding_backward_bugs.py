@@ -1,6 +1,7 @@
 """Prologue E: a network that does not learn, and the gradient check that finds why.
 
 Docs: docs/tutorial/00-backprop-with-layers.md
+Run: .venv/bin/python steps/step00e_finding_backward_bugs.py  (check its output: make step N=00e)
 
 One of the study notes this prologue follows trained its two-layer network for
 10,000 iterations and printed the same accuracy, about 10 %, at every

@@ -1,6 +1,7 @@
 """Prologue F: training the two-layer network with SGD and with Momentum.
 
 Docs: docs/tutorial/00-backprop-with-layers.md
+Run: .venv/bin/python steps/step00f_training_sgd_momentum.py  (check its output: make step N=00f)
 
 Training repeats four steps: draw a mini-batch, compute the gradient by
 backpropagation (prologue D showed it is right), update the parameters, and

@@ -1,6 +1,7 @@
 """Step 1: a Variable is a box that holds an array.
 
 Docs: docs/tutorial/01-by-hand.md
+Run: .venv/bin/python steps/step01.py  (check its output: make step N=1)
 
 Everything the framework computes will pass through one small class.  For now
 a ``Variable`` does nothing but hold a NumPy array in ``data``: you can read it

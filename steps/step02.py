@@ -1,6 +1,7 @@
 """Step 2: a Function turns Variables into Variables.
 
 Docs: docs/tutorial/01-by-hand.md
+Run: .venv/bin/python steps/step02.py  (check its output: make step N=2)
 
 A ``Function`` is called with a Variable, unpacks the array, lets ``forward``
 compute on plain arrays, and wraps the result in a new Variable.  The base

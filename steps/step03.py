@@ -1,12 +1,13 @@
 """Step 3: functions compose.
 
 Docs: docs/tutorial/01-by-hand.md
+Run: .venv/bin/python steps/step03.py  (check its output: make step N=3)
 
 Because a Function takes a Variable and returns a Variable, the output of one
 can be fed straight into the next.  Chaining Square, Exp and Square computes
-y = (exp(x^2))^2; at x = 0.5 that is exp(0.5) = 1.6487212707...  A chain of
-functions like this is a (so far very simple) *computational graph*, and it is
-on such chains that step 4 and step 6 compute derivatives.
+y = (exp(x^2))^2 = exp(2 x^2); at x = 0.75 that is exp(1.125) = 3.0802168489...
+A chain of functions like this is a (so far very simple) *computational graph*,
+and it is on such chains that steps 4 to 6 compute derivatives.
 """
 from __future__ import annotations
 
@@ -54,13 +55,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.parse_args(argv)
 
     A, B, C = Square(), Exp(), Square()
-    x = Variable(np.array(0.5))
+    x = Variable(np.array(0.75))
     a = A(x)
     b = B(a)
     y = C(b)
-    print(f"x = 0.5  a = x^2 = {float(a.data):.4f}  b = exp(a) = {float(b.data):.10f}")
+    print(f"x = 0.75  a = x^2 = {float(a.data):.4f}  b = exp(a) = {float(b.data):.10f}")
     print(f"y = b^2 = {float(y.data):.10f}")
-    print(f"same as exp(0.5): {float(np.exp(0.5)):.10f}")
+    print(f"same as exp(2 x^2) = exp(1.125): {float(np.exp(1.125)):.10f}")
 
 
 if __name__ == "__main__":

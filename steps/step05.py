@@ -1,6 +1,7 @@
 """Step 5: the chain rule, read from the output backwards.
 
 Docs: docs/tutorial/01-by-hand.md
+Run: .venv/bin/python steps/step05.py  (check its output: make step N=5)
 
 For y = C(B(A(x))) with a = A(x), b = B(a), the chain rule says
 
@@ -17,8 +18,10 @@ input at once, however many there are, while numerical differentiation needs
 two evaluations per input.
 
 Here the local derivatives of Square (2x) and Exp (exp x) are applied by hand,
-in reverse order, to the chain of step 3, and the result is compared with the
-numerical derivative of step 4.
+in reverse order, to the chain of step 3 at x = 0.75, and the result is
+compared with the numerical derivative of step 4.  (The book uses x = 0.5,
+where da/dx = 2x = 1 and dy/da equals dy/dx, which hides the last factor; at
+0.75 all three factors, 3.5101, 1.7551 and 1.5, show in the product.)
 """
 from __future__ import annotations
 
@@ -70,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args(argv)
 
-    x = Variable(np.array(0.5))
+    x = Variable(np.array(0.75))
     a = Square()(x)
     b = Exp()(a)
     y = Square()(b)
@@ -80,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     dy_db = 2 * b.data          # C is Square: dy/db = 2b
     db_da = np.exp(a.data)      # B is Exp:    db/da = exp(a)
     da_dx = 2 * x.data          # A is Square: da/dx = 2x
+
+    print(f"local derivatives: dy/db = 2b = {float(dy_db):.4f}, "
+          f"db/da = exp(a) = {float(db_da):.4f}, da/dx = 2x = {float(da_dx):.4f}")
 
     grad = 1.0  # dy/dy
     print(f"dy/dy = {grad:.10f}")

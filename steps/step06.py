@@ -1,6 +1,7 @@
 """Step 6: backpropagation by hand with backward methods.
 
 Docs: docs/tutorial/01-by-hand.md
+Run: .venv/bin/python steps/step06.py  (check its output: make step N=6)
 
 Step 5 multiplied local derivatives written out in the main program.  Now each
 piece knows its own part:
@@ -13,7 +14,7 @@ piece knows its own part:
   derivative at the remembered input).
 
 We still call the backward methods ourselves, in the reverse order of the
-forward calls.  The result, 3.2974425414 at x = 0.5, matches step 5.
+forward calls.  The result, 9.2406505468 at x = 0.75, matches step 5.
 """
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.parse_args(argv)
 
     A, B, C = Square(), Exp(), Square()
-    x = Variable(np.array(0.5))
+    x = Variable(np.array(0.75))
     a = A(x)
     b = B(a)
     y = C(b)

@@ -1,6 +1,7 @@
 """Step 7: automatic backpropagation through creator links.
 
 Docs: docs/tutorial/02-automatic-backprop.md
+Run: .venv/bin/python steps/step07.py  (check its output: make step N=7)
 
 To call the backward methods without writing them out, the graph has to
 remember how it was built.  Every Variable produced by a Function records that
@@ -88,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.parse_args(argv)
 
     A, B, C = Square(), Exp(), Square()
-    x = Variable(np.array(0.5))
+    x = Variable(np.array(0.75))
     a = A(x)
     b = B(a)
     y = C(b)

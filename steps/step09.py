@@ -1,6 +1,7 @@
 """Step 9: making the functions pleasant to use.
 
 Docs: docs/tutorial/02-automatic-backprop.md
+Run: .venv/bin/python steps/step09.py  (check its output: make step N=9)
 
 Three small changes, each removing a way to get things wrong:
 
@@ -110,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args(argv)
 
-    x = Variable(np.array(0.5))
+    x = Variable(np.array(0.75))
     y = square(exp(square(x)))
     y.backward()
     print(f"x.grad = {float(x.grad):.10f}")

@@ -1,6 +1,7 @@
 """Step 10: testing the functions, with the gradient check.
 
 Docs: docs/tutorial/02-automatic-backprop.md
+Run: .venv/bin/python steps/step10.py  (check its output: make step N=10)
 
 A framework that computes derivatives is only useful if they are right, so
 every Function gets unit tests (here with the standard ``unittest`` module):

@@ -1,6 +1,7 @@
 """Step 11: functions with several inputs and outputs (forward only).
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step11.py  (check its output: make step N=11)
 
 Addition takes two inputs, and some functions will return more than one
 output, so a Function now receives a *list* of Variables and returns a list.

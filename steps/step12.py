@@ -1,6 +1,7 @@
 """Step 12: calling functions with plain arguments.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step12.py  (check its output: make step N=12)
 
 Lists made step 11 general but clumsy: ``Add()([x0, x1])[0]``.  Two changes
 restore the natural spelling ``add(x0, x1)``:

@@ -1,6 +1,7 @@
 """Step 13: backpropagation through functions with several inputs.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step13.py  (check its output: make step N=13)
 
 ``backward`` mirrors ``forward``: it receives one gradient per output and
 returns one gradient per input (a tuple when there are several).  Add passes

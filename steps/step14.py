@@ -1,6 +1,7 @@
 """Step 14: using the same variable more than once.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step14.py  (check its output: make step N=14)
 
 In y = x + x the variable x feeds both inputs of Add.  Step 13 *assigned*
 each input's gradient, so the second assignment overwrote the first and

@@ -1,6 +1,7 @@
 """Step 15: why the order of backward calls matters (the problem).
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step15.py  (check its output: make step N=15)
 
 Step 14's framework gives a wrong answer on a graph that branches and joins
 again.  Take a = x^2 and y = a^2 + a^2, so y = 2 x^4 and dy/dx = 8 x^3 = 64
@@ -17,8 +18,9 @@ Printing the order of the backward calls shows it.
 
 The rule that fixes it: a Function may run its backward only after *every*
 Function that uses its outputs has run.  Numbering each Function and Variable
-with a *generation* (how far it is from the inputs) gives exactly that order:
-always process the pending Function of the highest generation first.  Step 16
+with a *generation* (how many Functions lie before it on the longest path
+from the inputs) gives exactly that order: always process the pending
+Function of the highest generation first.  Step 16
 implements it.
 """
 from __future__ import annotations

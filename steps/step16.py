@@ -1,6 +1,7 @@
 """Step 16: generations, and a heap that processes Functions in the right order.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step16.py  (check its output: make step N=16)
 
 Every Variable and Function gets a ``generation`` number during the forward
 pass: a Function's generation is the largest generation among its inputs, and

@@ -1,6 +1,7 @@
 """Step 17: memory -- weak references break the graph's reference cycle.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step17.py  (check its output: make step N=17)
 
 A Variable points to its creator, and the creator pointed back to its
 outputs: a reference cycle.  Python frees most objects the moment their

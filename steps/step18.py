@@ -1,6 +1,7 @@
 """Step 18: saving memory -- freeing intermediate gradients, and a no-grad mode.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step18.py  (check its output: make step N=18)
 
 Two ways to use less memory:
 

@@ -1,6 +1,7 @@
 """Step 19: a Variable that behaves like an array.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step19.py  (check its output: make step N=19)
 
 Small conveniences that make a Variable feel like the array it holds:
 

@@ -1,6 +1,7 @@
 """Step 20: operator overloading, part 1 -- ``*`` and ``+``.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step20.py  (check its output: make step N=20)
 
 With a ``Mul`` function (y = x0 * x1, gradients gy * x1 and gy * x0, the
 multiply node of prologue A) and the special methods ``__mul__`` and

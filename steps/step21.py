@@ -1,6 +1,7 @@
 """Step 21: operator overloading, part 2 -- arrays and numbers as operands.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step21.py  (check its output: make step N=21)
 
 ``x * 2.0``, ``3.0 + x`` and ``np.array(2.0) * x`` should all work:
 

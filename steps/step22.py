@@ -1,6 +1,7 @@
 """Step 22: operator overloading, part 3 -- the remaining operators.
 
 Docs: docs/tutorial/03-natural-code.md
+Run: .venv/bin/python steps/step22.py  (check its output: make step N=22)
 
 Four more Functions complete the arithmetic, each with its backward:
 

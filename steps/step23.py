@@ -1,6 +1,7 @@
 """Step 23: the framework becomes a package, ``dezero``.
 
 Docs: docs/tutorial/04-package-and-graphs.md
+Run: .venv/bin/python steps/step23.py  (check its output: make step N=23)
 
 Steps 1-22 kept the whole framework inside each script.  From here on the
 scripts import the installed ``dezero`` package instead::

@@ -1,6 +1,7 @@
 """Step 24: differentiating complicated functions.
 
 Docs: docs/tutorial/04-package-and-graphs.md
+Run: .venv/bin/python steps/step24.py  (check its output: make step N=24)
 
 With operators in place, formulas are typed as they are written on paper, and
 backward differentiates them however tangled they are.  Three classic test

@@ -1,6 +1,7 @@
 """Step 25: drawing graphs -- the DOT language.
 
 Docs: docs/tutorial/04-package-and-graphs.md
+Run: .venv/bin/python steps/step25.py  (check its output: make step N=25)
 
 Graphviz draws graphs described in a small text language, DOT: a
 ``digraph g { ... }`` block listing nodes (an identifier with attributes such
@@ -11,9 +12,11 @@ step generates automatically from a real computation.
 
 The file ``sample.dot`` is written to the output folder (``--out``, default
 ``out/step25``).  With ``--format png`` (the default) or ``svg``, Graphviz's
-``dot`` program also renders it, the same as running
+``dot`` program also draws it, the same as running
 ``dot sample.dot -T png -o sample.png`` in a terminal; ``--format dot`` writes
-the text only and needs no Graphviz.
+the text only and needs no Graphviz.  The printed lines are the same either
+way; whether the picture was drawn goes to stderr, and without Graphviz that
+note says what to install.
 """
 from __future__ import annotations
 
@@ -50,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", default=os.path.join("out", "step25"),
                         help="folder for the files written (default out/step25)")
     parser.add_argument("--format", choices=["png", "svg", "dot"], default="png",
-                        help="picture format; 'dot' writes the DOT text only (no Graphviz)")
+                        help="picture format (default png); the DOT text is always written, "
+                             "'dot' writes only it (no Graphviz needed)")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 
@@ -60,12 +64,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("wrote sample.dot")
     if args.format == "dot":
         return
-    if shutil.which("dot") is None:
-        sys.exit("step25: Graphviz's `dot` program is not installed, so only sample.dot was "
-                 "written; install Graphviz (e.g. apt-get install graphviz) or use --format dot")
     picture = os.path.join(args.out, f"sample.{args.format}")
+    if shutil.which("dot") is None:
+        print(f"step25: {picture} not drawn: Graphviz's `dot` program is not installed.\n"
+              f"  The graph is saved as DOT text in {dot_path}.\n"
+              "  Install Graphviz (apt-get install graphviz, brew install graphviz or conda "
+              "install graphviz) and run this step again,\n"
+              f"  or draw the saved text then with: dot -T{args.format} {dot_path} -o {picture}",
+              file=sys.stderr)
+        return
     subprocess.run(["dot", dot_path, "-T", args.format, "-o", picture], check=True)
-    print(f"wrote sample.{args.format}")
+    print(f"step25: drew {picture}", file=sys.stderr)
 
 
 if __name__ == "__main__":

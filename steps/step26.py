@@ -1,18 +1,24 @@
 """Step 26: drawing the graph of a real computation.
 
 Docs: docs/tutorial/04-package-and-graphs.md
+Run: .venv/bin/python steps/step26.py  (check its output: make step N=26)
 
 Because every Variable knows its creator and every Function its inputs, the
 graph behind any result can be walked and written out as DOT text (step 25)
 automatically.  ``dezero.utils.get_dot_graph(y)`` returns that text;
 ``dezero.utils.plot_dot_graph(y, verbose=..., to_file=...)`` also renders it
 with Graphviz (the format follows the file extension; ``.dot`` needs no
-Graphviz).  ``verbose=True`` adds each Variable's shape and dtype to its
-label.  Naming Variables (``x.name = "x"``) makes the picture readable.
+Graphviz; without Graphviz, it saves the DOT text and raises
+``GraphvizNotFoundError``, which says what to install).  ``verbose=True``
+adds each Variable's shape and dtype to its label.  Naming Variables
+(``x.name = "x"``) makes the picture readable.
 
 The example is the Goldstein-Price function of step 24: a page-long formula,
 and a graph of a few dozen nodes.  The script prints a summary of the graph
-(counted from the DOT text) and writes ``goldstein.<format>`` to ``--out``.
+(counted from the DOT text) and writes ``goldstein.dot`` and, drawn by
+Graphviz, ``goldstein.<format>`` (default png) to ``--out`` (default
+out/step26).  Without Graphviz it says so, and what to install, and still
+writes the DOT text.
 """
 from __future__ import annotations
 
@@ -24,6 +30,10 @@ import numpy as np
 
 from dezero import Variable
 from dezero.utils import get_dot_graph, plot_dot_graph
+
+from _drawing import save_graph  # shared by the steps that draw (steps/_drawing.py)
+
+STEP = "step26"
 
 
 def goldstein(x: Variable, y: Variable) -> Variable:
@@ -53,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", default=os.path.join("out", "step26"),
                         help="folder for the picture (default out/step26)")
     parser.add_argument("--format", choices=["png", "svg", "pdf", "dot"], default="png",
-                        help="picture format; 'dot' writes the DOT text only (no Graphviz)")
+                        help="picture format (default png); the DOT text is always written, "
+                             "'dot' writes only it (no Graphviz needed)")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 
@@ -71,8 +82,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("DOT text starts with 'digraph':", text.startswith("digraph"),
           "; names x, y and z appear as labels:", all(f'label="{n}' in text for n in "xyz"))
 
-    plot_dot_graph(z, verbose=False, to_file=os.path.join(args.out, f"goldstein.{args.format}"))
-    print(f"wrote goldstein.{args.format}")
+    save_graph(lambda to_file: plot_dot_graph(z, verbose=False, to_file=to_file),
+               args.out, "goldstein", args.format, STEP)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Step 27: a Taylor series -- differentiating through Python control flow.
 
 Docs: docs/tutorial/05-optimisation.md
+Run: .venv/bin/python steps/step27.py  (check its output: make step N=27)
 
 Around 0, sin x = x - x^3/3! + x^5/5! - x^7/7! + ...  ``my_sin`` adds terms
 until the next one is smaller than a threshold.  The loop, the ``break`` and
@@ -11,8 +12,13 @@ computed ("define-by-run").
 At x = pi/4 both the value and the derivative agree with ``F.sin`` (whose
 derivative is cos) to about the threshold.  A smaller threshold adds terms, so
 the graph grows: the script counts its Functions for two thresholds and
-draws both graphs into ``--out`` (``my_sin_1e-04.<format>`` and
-``my_sin_1e-150.<format>``).
+draws both graphs into ``--out`` (default out/step27): the DOT text
+``my_sin_1e-04.dot`` and ``my_sin_1e-150.dot`` and, drawn by Graphviz, the
+pictures ``my_sin_1e-04.<format>`` and ``my_sin_1e-150.<format>`` (without
+Graphviz the script says what to install).  The default format is svg, not
+png as in the other steps: the second graph has 141 Functions, and Graphviz
+takes a few seconds more to turn it into a PNG of about 1 MB (``--format
+png`` does that).
 """
 from __future__ import annotations
 
@@ -26,6 +32,10 @@ import numpy as np
 import dezero.functions as F
 from dezero import Variable
 from dezero.utils import plot_dot_graph
+
+from _drawing import save_graph  # shared by the steps that draw (steps/_drawing.py)
+
+STEP = "step27"
 
 
 def my_sin(x: Variable, threshold: float = 1e-4) -> Variable:
@@ -57,8 +67,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join("out", "step27"),
                         help="folder for the pictures (default out/step27)")
-    parser.add_argument("--format", choices=["png", "svg", "pdf", "dot"], default="png",
-                        help="picture format; 'dot' writes the DOT text only (no Graphviz)")
+    parser.add_argument("--format", choices=["png", "svg", "pdf", "dot"], default="svg",
+                        help="picture format (default svg); the DOT text is always written, "
+                             "'dot' writes only it (no Graphviz needed)")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 
@@ -75,9 +86,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"my_sin, threshold {threshold:.0e}: value {float(y.data):.10f}  "
               f"derivative {float(x.grad.data):.10f}  functions in the graph: "
               f"{count_functions(y)}")
-        name = f"my_sin_{threshold:.0e}.{args.format}"
-        plot_dot_graph(y, verbose=False, to_file=os.path.join(args.out, name))
-        print("wrote", name)
+        save_graph(lambda to_file: plot_dot_graph(y, verbose=False, to_file=to_file),
+                   args.out, f"my_sin_{threshold:.0e}", args.format, STEP)
 
 
 if __name__ == "__main__":

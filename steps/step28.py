@@ -1,6 +1,7 @@
 """Step 28: optimisation by gradient descent -- the Rosenbrock function.
 
 Docs: docs/tutorial/05-optimisation.md
+Run: .venv/bin/python steps/step28.py  (check its output: make step N=28)
 
 The Rosenbrock function y = 100 (x1 - x0^2)^2 + (1 - x0)^2 has its minimum 0
 at (1, 1), at the bottom of a long, curved, almost flat valley -- a classic

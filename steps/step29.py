@@ -1,6 +1,7 @@
 """Step 29: Newton's method, with the second derivative worked out by hand.
 
 Docs: docs/tutorial/05-optimisation.md
+Run: .venv/bin/python steps/step29.py  (check its output: make step N=29)
 
 Gradient descent uses only the slope.  Newton's method also uses the
 curvature: it fits a parabola to f at x (second-order Taylor expansion) and
@@ -9,9 +10,10 @@ converges quadratically -- the number of correct digits roughly doubles each
 step.
 
 For f(x) = x^4 - 2 x^2 (minima at x = -1 and 1), starting from x = 2, Newton
-reaches 1 in about 7 steps, while gradient descent with lr = 0.01 needs over a
-hundred.  Here f'(x) comes from backprop but f''(x) = 12 x^2 - 4 is typed in
-by hand; step 33 lets the framework compute it as well.
+reaches 1 to twelve digits in 7 steps, while gradient descent with lr = 0.01
+needs 264 steps to get within 1e-10 of it (both are printed).  Here f'(x)
+comes from backprop but f''(x) = 12 x^2 - 4 is typed in by hand; step 33 lets
+the framework compute it as well.
 """
 from __future__ import annotations
 

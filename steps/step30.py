@@ -1,6 +1,7 @@
 """Step 30: higher-order derivatives, the groundwork -- what backward leaves behind.
 
 Docs: docs/tutorial/06-higher-order.md
+Run: .venv/bin/python steps/step30.py  (check its output: make step N=30)
 
 To differentiate a derivative, the derivative itself must be a node of a
 graph, computed by Functions, just as the forward result is.  This step looks

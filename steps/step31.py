@@ -1,6 +1,7 @@
 """Step 31: higher-order derivatives, the theory -- recording the backward pass.
 
 Docs: docs/tutorial/06-higher-order.md
+Run: .venv/bin/python steps/step31.py  (check its output: make step N=31)
 
 ``backward(create_graph=True)`` runs the backward pass with graph recording
 on.  Every operation inside the backward methods -- for y = sin x, the

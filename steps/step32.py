@@ -1,6 +1,7 @@
 """Step 32: higher-order derivatives, the implementation -- a second derivative.
 
 Docs: docs/tutorial/06-higher-order.md
+Run: .venv/bin/python steps/step32.py  (check its output: make step N=32)
 
 With ``create_graph=True`` the gradient is a Variable with a graph, so calling
 ``backward`` on it differentiates once more.  For y = x^4 - 2 x^2 at x = 2:

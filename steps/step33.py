@@ -1,6 +1,7 @@
 """Step 33: Newton's method with automatically computed second derivatives.
 
 Docs: docs/tutorial/06-higher-order.md
+Run: .venv/bin/python steps/step33.py  (check its output: make step N=33)
 
 Step 29 typed f''(x) by hand.  Now backprop computes it: the first backward
 (with ``create_graph=True``) gives f'(x) as a Variable with a graph, the

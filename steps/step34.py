@@ -1,6 +1,7 @@
 """Step 34: derivatives of any order of sin.
 
 Docs: docs/tutorial/06-higher-order.md
+Run: .venv/bin/python steps/step34.py  (check its output: make step N=34)
 
 Repeating "backward with create_graph=True, take x.grad, clear, backward
 again" gives derivatives of any order.  For sin they cycle with period 4:

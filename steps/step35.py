@@ -1,6 +1,7 @@
 """Step 35: the graph of a higher-order derivative -- tanh.
 
 Docs: docs/tutorial/06-higher-order.md
+Run: .venv/bin/python steps/step35.py  (check its output: make step N=35)
 
 tanh has the neat derivative 1 - y^2 (y = tanh x), so each backward pass
 with ``create_graph=True`` builds a graph out of the previous one: the
@@ -8,7 +9,9 @@ derivative of order n is a graph made of the graph of order n-1 and its own
 backward.  The script counts the Functions behind each derivative up to
 ``--max-order`` (they grow quickly), checks the values against closed forms
 at x = 1, and draws the graph of the derivative of order ``--order``
-(default 3) into ``--out`` as ``tanh_order<n>.<format>``.
+(default 3) into ``--out`` (default out/step35): the DOT text
+``tanh_order<n>.dot`` and, drawn by Graphviz, ``tanh_order<n>.<format>``
+(default png; without Graphviz the script says what to install).
 
 Closed forms, with y = tanh x:  y' = 1 - y^2,  y'' = -2 y y',
 y''' = -2 (y'^2 + y y'').
@@ -24,6 +27,10 @@ import numpy as np
 import dezero.functions as F
 from dezero import Variable
 from dezero.utils import plot_dot_graph
+
+from _drawing import save_graph  # shared by the steps that draw (steps/_drawing.py)
+
+STEP = "step35"
 
 
 def count_functions(v: Variable) -> int:
@@ -47,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", default=os.path.join("out", "step35"),
                         help="folder for the picture (default out/step35)")
     parser.add_argument("--format", choices=["png", "svg", "pdf", "dot"], default="png",
-                        help="picture format; 'dot' writes the DOT text only (no Graphviz)")
+                        help="picture format (default png); the DOT text is always written, "
+                             "'dot' writes only it (no Graphviz needed)")
     args = parser.parse_args(argv)
     if args.order < 1:
         parser.error("--order must be at least 1")
@@ -78,9 +86,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             x.cleargrad()
             gx.backward(create_graph=True)
 
-    name = f"tanh_order{args.order}.{args.format}"
-    plot_dot_graph(drawn, verbose=False, to_file=os.path.join(args.out, name))
-    print("wrote", name)
+    save_graph(lambda to_file: plot_dot_graph(drawn, verbose=False, to_file=to_file),
+               args.out, f"tanh_order{args.order}", args.format, STEP)
 
 
 if __name__ == "__main__":

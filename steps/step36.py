@@ -1,6 +1,7 @@
 """Step 36: double backpropagation -- gradients inside the function being differentiated.
 
 Docs: docs/tutorial/06-higher-order.md
+Run: .venv/bin/python steps/step36.py  (check its output: make step N=36)
 
 Since a gradient computed with ``create_graph=True`` is an ordinary Variable
 with a graph, it can appear *inside* a further computation, which is then

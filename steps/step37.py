@@ -1,6 +1,7 @@
 """Step 37: working with tensors -- elementwise functions on arrays of any shape.
 
 Docs: docs/tutorial/07-tensors.md
+Run: .venv/bin/python steps/step37.py  (check its output: make step N=37)
 
 Nothing so far assumed that a Variable holds a scalar.  ``F.sin`` applies sin
 to every element; ``x + c`` adds two (2, 3) arrays element by element; and

@@ -1,6 +1,7 @@
 """Step 38: functions that change the shape -- reshape and transpose.
 
 Docs: docs/tutorial/07-tensors.md
+Run: .venv/bin/python steps/step38.py  (check its output: make step N=38)
 
 ``F.reshape(x, shape)`` and ``F.transpose(x, axes)`` move no numbers, they
 only rearrange them, so their backward passes rearrange the gradient back:

@@ -1,6 +1,7 @@
 """Step 39: sum, with ``axis`` and ``keepdims``.
 
 Docs: docs/tutorial/07-tensors.md
+Run: .venv/bin/python steps/step39.py  (check its output: make step N=39)
 
 y = sum(x) adds up elements, so every element has slope 1: the backward of
 sum *copies* gy back to x's shape.  With ``axis`` only that axis is summed

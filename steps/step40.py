@@ -1,6 +1,7 @@
 """Step 40: broadcasting -- ``broadcast_to`` and ``sum_to`` are each other's backward.
 
 Docs: docs/tutorial/07-tensors.md
+Run: .venv/bin/python steps/step40.py  (check its output: make step N=40)
 
 NumPy broadcasts: ``[1, 2, 3] + [10]`` is ``[11, 12, 13]``, the single 10 is
 used three times.  A value used three times receives three gradients, which

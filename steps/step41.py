@@ -1,6 +1,7 @@
 """Step 41: the matrix product and its gradients.
 
 Docs: docs/tutorial/07-tensors.md
+Run: .venv/bin/python steps/step41.py  (check its output: make step N=41)
 
 For y = x W with x (N, D) and W (D, H), and any scalar loss L downstream:
 

@@ -1,6 +1,7 @@
 """Step 42: linear regression -- the first model fitted with dezero.
 
 Docs: docs/tutorial/08-neural-networks.md
+Run: .venv/bin/python steps/step42.py  (check its output: make step N=42)
 
 100 points x in [0, 1) with y = 5 + 2x + noise (noise uniform in [0, 1), so
 the best line is about y = 5.5 + 2x).  The model is y_pred = x W + b with W

@@ -1,6 +1,7 @@
 """Step 44: Parameter and Layer -- letting the framework keep track of the weights.
 
 Docs: docs/tutorial/08-neural-networks.md
+Run: .venv/bin/python steps/step44.py  (check its output: make step N=44)
 
 Step 43 had to list W1, b1, W2, b2 by hand to clear and update them.  Two
 classes take that bookkeeping over:

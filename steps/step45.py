@@ -1,6 +1,7 @@
 """Step 45: layers made of layers, and Model.
 
 Docs: docs/tutorial/08-neural-networks.md
+Run: .venv/bin/python steps/step45.py  (check its output: make step N=45)
 
 A Layer may hold other Layers as attributes; ``params()`` then walks into
 them, so a whole network is cleared and updated through one object.
@@ -14,8 +15,10 @@ Model.  ``dezero.models.MLP(fc_output_sizes, activation=F.sigmoid)``
 generalises it: ``MLP((10, 1))`` is the same network, ``MLP((10, 20, 30,
 1))`` a deeper one, with layers ``l0, l1, ...``.
 
-The script draws a TwoLayerNet's graph into ``--out`` as
-``two_layer_net.<format>`` (``--format dot`` needs no Graphviz), then
+The script draws a TwoLayerNet's graph into ``--out`` (default out/step45)
+as DOT text, ``two_layer_net.dot``, and with Graphviz as
+``two_layer_net.<format>`` (default png; ``--format dot`` needs no
+Graphviz, and without Graphviz the script says what to install), then
 trains it on step 43's sine data; same initial weights and data as step 44,
 so the losses are step 44's (0.8165 ... 0.0762).
 """
@@ -31,6 +34,10 @@ import dezero.functions as F
 import dezero.layers as L
 from dezero import Model, Variable
 from dezero.models import MLP
+
+from _drawing import save_graph  # shared by the steps that draw (steps/_drawing.py)
+
+STEP = "step45"
 
 
 class TwoLayerNet(Model):
@@ -54,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", default=os.path.join("out", "step45"),
                         help="folder for the picture (default out/step45)")
     parser.add_argument("--format", choices=["png", "svg", "pdf", "dot"], default="png",
-                        help="picture format; 'dot' writes the DOT text only (no Graphviz)")
+                        help="picture format (default png); the DOT text is always written, "
+                             "'dot' writes only it (no Graphviz needed)")
     args = parser.parse_args(argv)
 
     outer = L.Layer()
@@ -65,10 +73,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     np.random.seed(1)
     drawn = TwoLayerNet(100, 10)
-    name = f"two_layer_net.{args.format}"
-    drawn.plot(Variable(np.random.randn(5, 10), name="x"), to_file=os.path.join(args.out, name))
-    print("wrote", name, "-- parameters:",
-          ", ".join(f"{n} {p.shape}" for n, p in drawn.named_params()))
+    x = Variable(np.random.randn(5, 10), name="x")
+    save_graph(lambda to_file: drawn.plot(x, to_file=to_file), args.out, "two_layer_net",
+               args.format, STEP)
+    print("its parameters:", ", ".join(f"{n} {p.shape}" for n, p in drawn.named_params()))
 
     np.random.seed(0)  # step 44's data and initial weights
     x = np.random.rand(100, 1)

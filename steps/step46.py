@@ -1,6 +1,7 @@
 """Step 46: optimizers -- the update rule as an object.
 
 Docs: docs/tutorial/08-neural-networks.md
+Run: .venv/bin/python steps/step46.py  (check its output: make step N=46)
 
 Steps 43-45 wrote the update ``p.data -= lr * p.grad.data`` into the
 training loop.  An optimizer owns that rule:

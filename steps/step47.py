@@ -1,6 +1,7 @@
 """Step 47: softmax and the cross-entropy loss -- towards classification.
 
 Docs: docs/tutorial/09-classification-and-data.md
+Run: .venv/bin/python steps/step47.py  (check its output: make step N=47)
 
 For classification a network outputs one score per class.  Softmax turns
 the scores of each row into probabilities,

@@ -1,6 +1,7 @@
 """Step 48: multi-class classification -- the spiral dataset.
 
 Docs: docs/tutorial/09-classification-and-data.md
+Run: .venv/bin/python steps/step48.py  (check its output: make step N=48)
 
 ``dezero.datasets.get_spiral(train=True)`` returns 300 points on three
 interleaved spiral arms (x: (300, 2) float32) and their arm numbers (t: 0, 1

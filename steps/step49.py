@@ -1,6 +1,7 @@
 """Step 49: Dataset -- data behind an index, and mini-batches built from it.
 
 Docs: docs/tutorial/09-classification-and-data.md
+Run: .venv/bin/python steps/step49.py  (check its output: make step N=49)
 
 Step 48 held the whole training set in two arrays.  A ``Dataset`` instead
 answers ``dataset[i]`` with one ``(x, label)`` pair and ``len(dataset)``

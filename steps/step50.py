@@ -1,6 +1,7 @@
 """Step 50: DataLoader -- mini-batches by iteration, and measuring accuracy.
 
 Docs: docs/tutorial/09-classification-and-data.md
+Run: .venv/bin/python steps/step50.py  (check its output: make step N=50)
 
 ``DataLoader(dataset, batch_size, shuffle=True)`` does step 49's batching:
 iterating over it yields ``(x, t)`` arrays of up to ``batch_size`` items,

@@ -1,6 +1,7 @@
 """Step 51: image classification -- MNIST-format data (Fashion-MNIST or MNIST).
 
 Docs: docs/tutorial/09-classification-and-data.md
+Run: .venv/bin/python steps/step51.py  (check its output: make step N=51)
 
 MNIST is 70000 grey 28x28 images of the digits 0-9 (60000 for training,
 10000 for testing); Fashion-MNIST is a drop-in replacement with ten kinds of

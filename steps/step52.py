@@ -1,6 +1,7 @@
 """Step 52: GPU support -- the same code on NumPy or on CuPy.
 
 Docs: docs/tutorial/09-classification-and-data.md
+Run: .venv/bin/python steps/step52.py  (check its output: make step N=52)
 
 CuPy is a NumPy look-alike whose arrays live on an NVIDIA GPU.  dezero never
 calls NumPy directly where an array could be either: it asks

@@ -1,6 +1,7 @@
 """Step 53: saving and loading the weights of a model.
 
 Docs: docs/tutorial/09-classification-and-data.md
+Run: .venv/bin/python steps/step53.py  (check its output: make step N=53)
 
 Training takes time; its result -- the values of the Parameters -- should
 outlive the process.  ``model.save_weights(path)`` writes every Parameter

@@ -1,6 +1,7 @@
 """Step 54: dropout, and switching between training and test mode.
 
 Docs: docs/tutorial/09-classification-and-data.md
+Run: .venv/bin/python steps/step54.py  (check its output: make step N=54)
 
 Dropout fights overfitting: during training each unit's output is zeroed
 with probability ``dropout_ratio`` (a fresh random mask on every call), so

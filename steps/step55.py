@@ -1,6 +1,7 @@
 """Step 55: CNN mechanics (1) -- convolution, padding, stride, and the output size.
 
 Docs: docs/tutorial/10-cnn-and-rnn.md
+Run: .venv/bin/python steps/step55.py  (check its output: make step N=55)
 
 A convolution slides a small filter (kernel) over an image; at each position
 it multiplies the filter with the patch under it, element by element, and

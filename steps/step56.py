@@ -1,6 +1,7 @@
 """Step 56: CNN mechanics (2) -- channels, filters, batches, and pooling.
 
 Docs: docs/tutorial/10-cnn-and-rnn.md
+Run: .venv/bin/python steps/step56.py  (check its output: make step N=56)
 
 Real images have channels (3 for RGB), and a layer applies many filters:
 

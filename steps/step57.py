@@ -1,6 +1,7 @@
 """Step 57: conv2d and pooling as Functions -- im2col turns convolution into a matrix product.
 
 Docs: docs/tutorial/10-cnn-and-rnn.md
+Run: .venv/bin/python steps/step57.py  (check its output: make step N=57)
 
 Step 56's loops are far too slow.  ``im2col`` ("image to columns") copies
 every window the filter visits into one row of a matrix: for x (N, C, H, W)

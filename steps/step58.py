@@ -1,6 +1,7 @@
 """Step 58: a representative CNN -- VGG16.
 
 Docs: docs/tutorial/10-cnn-and-rnn.md
+Run: .venv/bin/python steps/step58.py  (check its output: make step N=58)
 
 VGG16 (Simonyan and Zisserman, 2014) is 13 convolutions and 3 fully
 connected layers, all with ReLU, built by one rule: 3x3 convolutions with

@@ -1,6 +1,7 @@
 """Step 59: a recurrent network (RNN) -- predicting a sine wave one step ahead.
 
 Docs: docs/tutorial/10-cnn-and-rnn.md
+Run: .venv/bin/python steps/step59.py  (check its output: make step N=59)
 
 A recurrent layer keeps a hidden state h between calls, so its output can
 depend on everything it has seen so far:

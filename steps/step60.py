@@ -1,6 +1,7 @@
 """Step 60: LSTM and SeqDataLoader -- mini-batches of time series.
 
 Docs: docs/tutorial/10-cnn-and-rnn.md
+Run: .venv/bin/python steps/step60.py  (check its output: make step N=60)
 
 Step 59 fed one value at a time.  To train on mini-batches without breaking
 the time order, ``SeqDataLoader(dataset, batch_size)`` reads the sequence

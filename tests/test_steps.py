@@ -1,11 +1,16 @@
-"""The tutorial scripts in steps/: each runs and prints exactly its expected output.
+"""The tutorial scripts in steps/: each runs with its default arguments and prints exactly its
+expected output.
 
-Every ``steps/step*.py`` is run in a subprocess (``sys.executable``, the
-current directory an empty temporary folder, pictures sent to a temporary
-``--out`` folder and drawn as DOT text so that Graphviz is not needed) and its
-standard output is compared, line by line, with ``steps/expected/<name>.txt``.
-The test also checks that the script wrote nothing in its current directory,
-wrote the files it announces into ``--out``, and printed nothing on stderr.
+Every ``steps/step*.py`` is run the way ``make step N=...`` runs it, through
+``steps/check.py`` (``run_step``: this Python, the repository on PYTHONPATH, one
+BLAS thread), in an empty temporary working folder, with no arguments; its
+standard output is compared with ``steps/expected/<name>.txt`` by the same
+``compare`` that prints "step08: output matches ..." or a diff for a learner.
+The test also checks that the script wrote exactly the files it announces
+(under out/<step>/ of its working folder), and that stderr is empty except for
+the picture notes of the steps that draw graphs: "drew out/...png" where
+Graphviz's ``dot`` is installed, what to install where it is not (that path is
+tested with ``dot`` removed from PATH).
 
 Regenerating the expected files
 -------------------------------
@@ -23,17 +28,20 @@ W = 2.11807369, b = 5.46608905 in step 42, losses 0.8473695850 ... in step
 
 A second group of tests checks that the last from-scratch framework (the one
 built inside ``steps/step22.py``) and the ``dezero`` package agree on values
-and gradients of the same expressions; step22 is loaded by file path with
-``importlib.util.spec_from_file_location`` (no ``sys.path`` change).
+and gradients of the same expressions; step22 (and steps/check.py) are loaded
+by file path with ``importlib.util.spec_from_file_location`` (no ``sys.path``
+change).
 """
 from __future__ import annotations
 
 import gzip
 import importlib.util
 import os
+import shutil
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,41 +53,62 @@ import dezero.functions as F
 from dezero.gradcheck import finite_difference
 
 STEPS_DIR = Path(__file__).resolve().parent.parent / "steps"
-EXPECTED_DIR = STEPS_DIR / "expected"
-REGENERATE = os.environ.get("DEZERO_REGEN_STEPS", "") not in ("", "0")
-STEP_FILES = sorted(p.name for p in STEPS_DIR.glob("step*.py"))
 
-# Extra arguments per step; "{out}" becomes the temporary output folder.
-ARGS = {
-    "step25.py": ["--out", "{out}", "--format", "dot"],
-    "step26.py": ["--out", "{out}", "--format", "dot"],
-    "step27.py": ["--out", "{out}", "--format", "dot"],
-    "step34.py": ["--out", "{out}"],
-    "step35.py": ["--out", "{out}", "--format", "dot"],
-    "step45.py": ["--out", "{out}", "--format", "dot"],
-    "step53.py": ["--out", "{out}"],
+
+def load_by_path(name: str, path: Path):
+    """The module in ``path``, loaded under ``name`` (its main() does not run)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check = load_by_path("dezero_steps_check", STEPS_DIR / "check.py")
+EXPECTED_DIR = check.EXPECTED_DIR
+REGENERATE = os.environ.get("DEZERO_REGEN_STEPS", "") not in ("", "0")
+STEP_FILES = check.step_files()
+HAVE_DOT = shutil.which("dot") is not None
+
+# Graphs each step draws with its defaults: <name>.dot always, <name>.png where dot exists.
+GRAPHS = {
+    "step25.py": ["sample"],
+    "step26.py": ["goldstein"],
+    "step27.py": ["my_sin_1e-04", "my_sin_1e-150"],
+    "step35.py": ["tanh_order3"],
+    "step45.py": ["two_layer_net"],
 }
-# Files each step must leave in its output folder.
+# Other files each step writes with its defaults, relative to its working folder.
 FILES = {
-    "step25.py": {"sample.dot"},
-    "step26.py": {"goldstein.dot"},
-    "step27.py": {"my_sin_1e-04.dot", "my_sin_1e-150.dot"},
-    "step34.py": {"sin_derivatives.png"},
-    "step35.py": {"tanh_order3.dot"},
-    "step45.py": {"two_layer_net.dot"},
-    "step53.py": {"spiral_mlp.npz"},
+    "step34.py": {"out/step34/sin_derivatives.png"},
+    "step53.py": {"out/step53/spiral_mlp.npz"},
 }
 NEEDS = {"step34.py": "matplotlib"}
 # Steps whose expected output is the CPU-only run (they say whether CuPy is there).
 CPU_ONLY = {"step52.py"}
+# Each step must finish within this many seconds with its defaults (measured ones take
+# under 5 s on a loaded 2-core machine; the limit leaves room for a slower one).
+SECONDS = 30
 
 
 def run_step(name: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """Run steps/<name> with args in cwd and return the finished process."""
-    cwd.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, str(STEPS_DIR / name), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    """Run steps/<name> with args in cwd and return the finished process (steps/check.py)."""
+    return check.run_step(name, args, cwd=cwd)
+
+
+def files_under(folder: Path) -> set[str]:
+    """The files below ``folder``, as paths relative to it with forward slashes."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def picture_format(name: str) -> str:
+    """The picture format a drawing step uses by default (step 27's large graph: svg)."""
+    return "svg" if name == "step27.py" else "png"
+
+
+def expected_graph_files(name: str, have_dot: bool) -> set[str]:
+    stem = Path(name).stem
+    suffixes = [".dot", "." + picture_format(name)] if have_dot else [".dot"]
+    return {f"out/{stem}/{g}{s}" for g in GRAPHS.get(name, []) for s in suffixes}
 
 
 def test_every_step_has_an_expected_output_and_vice_versa():
@@ -94,44 +123,116 @@ def test_step_output(name: str, tmp_path: Path) -> None:
         require(NEEDS[name])
     if name in CPU_ONLY and dezero.cuda.gpu_enable:
         pytest.skip(f"{name}: the expected output is that of a machine without CuPy")
-    out = tmp_path / "out"
     cwd = tmp_path / "cwd"
-    args = [a.replace("{out}", str(out)) for a in ARGS.get(name, [])]
-    proc = run_step(name, args, cwd)
+    start = time.perf_counter()
+    proc = run_step(name, [], cwd)
+    seconds = time.perf_counter() - start
     assert proc.returncode == 0, f"{name} failed:\n{proc.stderr}"
     stderr = [line for line in proc.stderr.splitlines() if "font cache" not in line]
-    assert stderr == [], f"{name} wrote to stderr:\n{proc.stderr}"
-    assert list(cwd.iterdir()) == [], f"{name} wrote into its working directory"
-    if name in FILES:
-        assert {p.name for p in out.iterdir()} == FILES[name]
-        assert all((out / f).stat().st_size > 0 for f in FILES[name])
+    stem = Path(name).stem
+    if HAVE_DOT:
+        drawn = [f"{stem}: drew out/{stem}/{g}.{picture_format(name)}"
+                 for g in GRAPHS.get(name, [])]
+        assert stderr == drawn, (
+            f"{name} wrote to stderr:\n{proc.stderr}")
     else:
-        assert not out.exists(), f"{name} created an output folder it does not announce"
+        assert len(stderr) == 4 * len(GRAPHS.get(name, [])), proc.stderr
+    assert files_under(cwd) == FILES.get(name, set()) | expected_graph_files(name, HAVE_DOT)
+    assert all(p.stat().st_size > 0 for p in cwd.rglob("*") if p.is_file())
+    assert seconds < SECONDS, f"{name} took {seconds:.1f} s with its defaults"
 
-    expected_file = EXPECTED_DIR / (Path(name).stem + ".txt")
     if REGENERATE:
         EXPECTED_DIR.mkdir(exist_ok=True)
-        expected_file.write_text(proc.stdout, encoding="utf-8")
+        check.expected_file(name).write_text(proc.stdout, encoding="utf-8")
         return
-    assert expected_file.exists(), (f"no {expected_file}; create it with "
-                                    "DEZERO_REGEN_STEPS=1 (see the top of this file)")
-    expected = expected_file.read_text(encoding="utf-8").splitlines()
-    assert proc.stdout.splitlines() == expected
+    ok, message = check.compare(name, proc.stdout)
+    assert ok, message + ("\nafter a deliberate change, regenerate with DEZERO_REGEN_STEPS=1 "
+                          "(see the top of this file)")
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_graph_steps_without_graphviz_say_what_to_install(name: str, tmp_path: Path) -> None:
+    """With no `dot` on PATH, a drawing step prints the same lines, writes the DOT text and
+    says on stderr what to install and where the text is; it does not fail."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    env = dict(check.step_env(), PATH=str(empty))
+    cwd = tmp_path / "cwd"
+    proc = check.run_step(name, [], cwd=cwd, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    ok, message = check.compare(name, proc.stdout)
+    assert ok, message
+    assert files_under(cwd) == expected_graph_files(name, have_dot=False)
+    for graph in GRAPHS[name]:
+        dot_file = f"out/{Path(name).stem}/{graph}.dot"
+        picture = f"{graph}.{picture_format(name)}"
+        assert f"{picture} not drawn: Graphviz's `dot` program is not installed" in proc.stderr
+        assert f"The graph is saved as DOT text in {dot_file}" in proc.stderr
+        assert "apt-get install graphviz" in proc.stderr
 
 
 def test_graph_steps_write_dot_text_that_names_the_variables(tmp_path: Path) -> None:
     proc = run_step("step26.py", ["--out", str(tmp_path / "out"), "--format", "dot"],
                     tmp_path / "cwd")
     assert proc.returncode == 0, proc.stderr
+    assert files_under(tmp_path / "out") == {"goldstein.dot"}
     text = (tmp_path / "out" / "goldstein.dot").read_text(encoding="utf-8")
     assert text.lstrip().startswith("digraph")
     assert text.count("->") > 38  # 38 Functions, each with at least one edge in and out
 
 
-def test_steps_default_out_folder_is_relative_to_cwd(tmp_path: Path) -> None:
-    proc = run_step("step25.py", ["--format", "dot"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "out" / "step25" / "sample.dot").exists()
+# -- steps/check.py: what `make step N=...` runs ------------------------------
+
+def test_check_names_steps_by_number_or_file_name():
+    assert check.resolve("8") == check.resolve("08") == check.resolve("step08") == "step08.py"
+    assert check.resolve("steps/step08.py") == "step08.py"
+    assert check.resolve("00a") == "step00a_mul_add_layers.py"
+    for wrong in ["61", "00z", "", "x"]:
+        with pytest.raises(ValueError, match="no step"):
+            check.resolve(wrong)
+
+
+def test_check_compare_reports_a_unified_diff(tmp_path: Path) -> None:
+    expected = tmp_path / "step99.txt"
+    expected.write_text("a = 1\nb = 2\n", encoding="utf-8")
+    assert check.compare("step99.py", "a = 1\nb = 2\n", expected) == (
+        True, f"step99: output matches {expected}")
+    ok, message = check.compare("step99.py", "a = 1\nb = 3\n", expected)
+    assert not ok
+    assert message.splitlines()[0] == f"step99: output differs from {expected}:"
+    assert "-b = 2" in message.splitlines() and "+b = 3" in message.splitlines()
+    assert check.compare("step99.py", "", tmp_path / "missing.txt")[0] is False
+
+
+def test_check_command_line_matches_and_mismatches(tmp_path: Path) -> None:
+    """`python steps/check.py 1` says the output matches (exit 0); against a wrong expected
+    file it prints the diff and exits 1."""
+    proc = subprocess.run([sys.executable, str(STEPS_DIR / "check.py"), "1"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1] == "step01: output matches steps/expected/step01.txt"
+    assert proc.stdout.splitlines()[0] == "x.data: 1.0"  # the step's own output comes first
+
+    wrong = tmp_path / "expected"
+    wrong.mkdir()
+    (wrong / "step01.txt").write_text("x.data: 2.0\n", encoding="utf-8")
+    check_py = str(STEPS_DIR / "check.py")
+    script = ("import importlib.util, sys\n"
+              f"spec = importlib.util.spec_from_file_location('c', {check_py!r})\n"
+              "c = importlib.util.module_from_spec(spec); spec.loader.exec_module(c)\n"
+              f"c.EXPECTED_DIR = c.Path({str(wrong)!r})\n"
+              "sys.exit(c.main(['1']))\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"step01: output differs from {wrong / 'step01.txt'}:" in proc.stdout
+    assert "-x.data: 2.0" in proc.stdout.splitlines()
+    assert "+x.data: 1.0" in proc.stdout.splitlines()
+
+    proc = subprocess.run([sys.executable, str(STEPS_DIR / "check.py"), "61"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "no step '61'" in proc.stderr
 
 
 # -- prologue F on real (here: generated) IDX files ---------------------------
@@ -279,11 +380,7 @@ def test_plot_option_draws_into_out(tmp_path: Path, name: str, args: list[str],
 @pytest.fixture(scope="module")
 def simple():
     """steps/step22.py loaded as a module (its main() does not run)."""
-    spec = importlib.util.spec_from_file_location("dezero_tutorial_step22",
-                                                  STEPS_DIR / "step22.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_by_path("dezero_tutorial_step22", STEPS_DIR / "step22.py")
 
 
 def _sphere(x, y, exp):
