@@ -5,12 +5,14 @@
 #   make step N=8   -- run steps/step08.py with its defaults and compare what it prints
 #                      with steps/expected/step08.txt (also: make step-08, make step N=00a,
 #                      make step N=all); exit status 1 and a diff when they differ
+# and one regenerates the tutorial notebooks from the pages (commit notebooks/ afterwards):
+#   make notebooks  -- write notebooks/*.ipynb from docs/tutorial/*.md (tools/make_notebooks.py)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean step
+.PHONY: demo test bench clean step notebooks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +32,9 @@ step: $(STAMP)
 
 step-%: $(STAMP)
 	@$(PY) steps/check.py $*
+
+notebooks: $(STAMP)
+	$(PY) tools/make_notebooks.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -2,6 +2,7 @@
 
     .venv/bin/python steps/check.py 8        # steps/step08.py  (make step N=8 does the same)
     .venv/bin/python steps/check.py 00a      # steps/step00a_mul_add_layers.py
+    .venv/bin/python steps/check.py 61       # steps/step61_dual_numbers.py
     .venv/bin/python steps/check.py all      # every step, one verdict line each
 
 The step runs as a separate program (this Python, the repository on PYTHONPATH so
@@ -33,7 +34,8 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 
 
 def step_files() -> list[str]:
-    """The file names of all steps, in order: the prologue (step00a ...) first, then 01 to 60."""
+    """The file names of all steps, in order: the prologue (step00a ...) first, then 01 to 60,
+    then the steps beyond the book (step61_dual_numbers.py ...)."""
     return sorted(p.name for p in STEPS_DIR.glob("step*.py"))
 
 
@@ -45,7 +47,7 @@ def resolve(step: str) -> str:
     matches = [name for name in step_files()
                if name == f"step{stem}.py" or name.startswith(f"step{stem}_")]
     if len(matches) != 1:
-        raise ValueError(f"no step {step!r} in {STEPS_DIR} (try a number from 1 to 60, "
+        raise ValueError(f"no step {step!r} in {STEPS_DIR} (try a number from 1 to 64, "
                          "or 00a to 00f for the prologue)")
     return matches[0]
 

@@ -76,6 +76,7 @@ GRAPHS = {
     "step27.py": ["my_sin_1e-04", "my_sin_1e-150"],
     "step35.py": ["tanh_order3"],
     "step45.py": ["two_layer_net"],
+    "step62_jvp_vjp_graphs.py": ["softmax", "softmax_vjp", "softmax_jvp"],
 }
 # Other files each step writes with its defaults, relative to its working folder.
 FILES = {
@@ -188,7 +189,7 @@ def test_check_names_steps_by_number_or_file_name():
     assert check.resolve("8") == check.resolve("08") == check.resolve("step08") == "step08.py"
     assert check.resolve("steps/step08.py") == "step08.py"
     assert check.resolve("00a") == "step00a_mul_add_layers.py"
-    for wrong in ["61", "00z", "", "x"]:
+    for wrong in ["65", "00z", "", "x"]:
         with pytest.raises(ValueError, match="no step"):
             check.resolve(wrong)
 
@@ -230,9 +231,9 @@ def test_check_command_line_matches_and_mismatches(tmp_path: Path) -> None:
     assert "-x.data: 2.0" in proc.stdout.splitlines()
     assert "+x.data: 1.0" in proc.stdout.splitlines()
 
-    proc = subprocess.run([sys.executable, str(STEPS_DIR / "check.py"), "61"], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, str(STEPS_DIR / "check.py"), "65"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and "no step '61'" in proc.stderr
+    assert proc.returncode == 2 and "no step '65'" in proc.stderr
 
 
 # -- prologue F on real (here: generated) IDX files ---------------------------
