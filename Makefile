@@ -6,7 +6,7 @@
 #                      with steps/expected/step08.txt (also: make step-08, make step N=00a,
 #                      make step N=all); exit status 1 and a diff when they differ
 # and one regenerates the tutorial notebooks from the pages (commit notebooks/ afterwards):
-#   make notebooks  -- write notebooks/*.ipynb from docs/tutorial/*.md (tools/make_notebooks.py)
+#   make notebooks  -- write notebooks/*.ipynb from docs/tutorial/*.md (notebooks/make_notebooks.py)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -34,7 +34,7 @@ step-%: $(STAMP)
 	@$(PY) steps/check.py $*
 
 notebooks: $(STAMP)
-	$(PY) tools/make_notebooks.py
+	$(PY) notebooks/make_notebooks.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

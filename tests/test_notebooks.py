@@ -1,6 +1,6 @@
 """The tutorial notebooks: generated from the pages, committed up to date, and they run.
 
-notebooks/*.ipynb are made from docs/tutorial/*.md by tools/make_notebooks.py (``make notebooks``):
+notebooks/*.ipynb are made from docs/tutorial/*.md by notebooks/make_notebooks.py (``make notebooks``):
 one source of truth. These tests check that
 
 1. the committed notebooks/ is exactly what the generator makes from the pages now (a page
@@ -28,7 +28,7 @@ import pytest
 from optional import require, require_program
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = ROOT / "tools" / "make_notebooks.py"
+GENERATOR = ROOT / "notebooks" / "make_notebooks.py"
 NOTEBOOKS = ROOT / "notebooks"
 CELL_TIMEOUT = 120  # seconds for one cell; a whole notebook takes a few seconds
 

@@ -21,9 +21,9 @@ The output is deterministic (sorted pages, cell ids made of the page name and an
 nbformat writes it), so regenerating unchanged pages gives byte-identical files; notebooks/README.md
 lists them. Needs only the standard library.
 
-    python tools/make_notebooks.py            # (re)write notebooks/ (what `make notebooks` runs)
-    python tools/make_notebooks.py --check    # exit 1 and name the stale files if any
-    python tools/make_notebooks.py --out DIR  # write into DIR instead
+    python notebooks/make_notebooks.py            # (re)write notebooks/ (what `make notebooks` runs)
+    python notebooks/make_notebooks.py --check    # exit 1 and name the stale files if any
+    python notebooks/make_notebooks.py --out DIR  # write into DIR instead
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_DIR = "docs/tutorial"  # relative to the repository root, POSIX style
 OUT_DIR = "notebooks"
-GENERATOR = "tools/make_notebooks.py"
+GENERATOR = "notebooks/make_notebooks.py"
 
 FENCE = re.compile(r"^```\s*([\w+-]*)[^\n]*$")
 SKIP = re.compile(r'<!--\s*docs-test:\s*skip\s+reason="([^"]+)"\s*-->\s*\Z')
