@@ -184,6 +184,15 @@ def test_page_examples_run(page, tmp_path, monkeypatch):
                 "it with DEZERO_UPDATE_DOCS_IMAGES=1")
 
 
+def test_every_committed_picture_is_shown_by_a_page():
+    """docs/images holds only pictures some page shows (and so redraws and checks): a picture
+    no page references any more would go stale unnoticed."""
+    shown = {name for page in PAGES for name in PICTURE.findall(page.read_text(encoding="utf-8"))}
+    orphans = sorted(p.name for p in IMAGES.iterdir() if p.is_file() and p.name not in shown)
+    assert not orphans, f"pictures in docs/images that no page shows (delete them): {orphans}"
+    assert len(shown) >= 30
+
+
 def test_pages_named_by_the_steps_exist():
     """Each steps/*.py names its tutorial page ("Docs: docs/tutorial/<page>.md"); it must exist."""
     named = {}
