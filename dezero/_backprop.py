@@ -13,6 +13,13 @@ them only while some Variable has a hook.
 The debugging modes (:func:`dezero.detect_anomaly`, :func:`dezero.profile`) run
 each Function's backward through :data:`_mode_backward` instead, read once per
 call: set by :mod:`dezero._modes` only while a mode is active somewhere.
+
+When nobody will differentiate the backward (no ``create_graph``, no
+``retain_grad``, no hooks, no debugging mode), the traversal runs on arrays
+(:func:`_backward_on_arrays`): the same backward methods, written once on
+Variables, receive arrays, and every Function they call returns its forward's
+arrays (``ARRAY_MODE``), so gradient arithmetic builds no Variable or Function
+objects.  Only the leaves' final gradients become Variables.
 """
 from __future__ import annotations
 
@@ -23,7 +30,7 @@ import weakref
 from typing import Any, Callable
 
 from dezero import cuda
-from dezero._config import enable_backprop_var
+from dezero._config import ARRAY_MODE, enable_backprop_var
 
 from dezero.core import Function, Variable, _data_epoch, as_variable
 from dezero.utils.checks import check_callable, describe
@@ -188,6 +195,10 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                 enable_backprop_var.reset(token)
         return
 
+    if not (create_graph or retain_grad or hooked or mode is not None):
+        _backward_on_arrays(y)
+        return
+
     # Entries are (-generation, insertion count, function): the count breaks ties
     # so functions themselves are never compared.
     heap: list = [(-y.creator.generation, 0, y.creator)]
@@ -285,6 +296,102 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
             if before is not None:
                 x.grad = before if x.grad is None else before + x.grad
         raise
+    finally:
+        enable_backprop_var.reset(token)
+
+
+def _backward_on_arrays(y: "Variable") -> None:
+    """The traversal of :func:`backward` for a gradient nobody differentiates.
+
+    The order, the summing of gradients and the checks are those of the Variable
+    path; the gradients are arrays, kept in a dict by the id of their Variable (each
+    stays alive: ``seen`` holds every Function, and so every input, until the end).
+    """
+    seed = y.grad._data
+    grads: dict = {id(y): seed}
+    kept: set = {id(seed)}  # arrays a leaf (or y) holds: a leaf gets a copy of those
+    heap: list = [(-y.creator.generation, 0, y.creator)]
+    seen: set = {y.creator}
+    counter = 1
+    heappush, heappop = heapq.heappush, heapq.heappop
+    token = enable_backprop_var.set(ARRAY_MODE)
+    try:
+        while heap:
+            f = heappop(heap)[2]
+            if _data_epoch[0] != f._epoch:
+                _check_version(f)
+            gys = [_array_gradient(f, i, ref, grads) for i, ref in enumerate(f.outputs)]
+            if f._array_backward:
+                gxs = f.backward(*gys)
+            else:  # a Function from elsewhere gets Variables, under no_grad
+                gxs = _backward_on_variables(f, gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            inputs = f.inputs
+            if len(gxs) > len(inputs):
+                raise ValueError(
+                    f"{type(f).__name__}.backward returned {len(gxs)} gradients "
+                    f"for {len(inputs)} inputs")
+            for i, gx in enumerate(gxs):
+                if gx is None:
+                    continue
+                x = inputs[i]
+                if isinstance(gx, Variable):
+                    gx = gx._data
+                elif not hasattr(gx, "shape"):
+                    gx = as_variable(gx)._data  # a number: checked as the Variable path does
+                if gx.shape != x._data.shape:
+                    raise ValueError(
+                        f"{type(f).__name__}.backward returned a gradient of shape "
+                        f"{gx.shape} for input {i} of shape {x._data.shape}; a "
+                        "backward must return one gradient per input, shaped like it "
+                        "(reduce broadcast gradients with sum_to)")
+                creator = x.creator
+                if creator is None:
+                    # A leaf keeps its gradient: accumulated under the lock (other threads
+                    # may backpropagate into it), never sharing an array held elsewhere.
+                    with _kept_grad_lock:
+                        old = x.grad
+                        if old is None:
+                            if id(gx) in kept:
+                                gx = gx.copy()
+                            kept.add(id(gx))
+                            x.grad = Variable(gx)
+                        else:
+                            x.grad = Variable((old._data if isinstance(old, Variable)
+                                               else old) + gx)
+                    continue
+                key = id(x)
+                previous = grads.get(key)
+                grads[key] = gx if previous is None else previous + gx
+                if creator not in seen:
+                    seen.add(creator)
+                    counter += 1
+                    heappush(heap, (-creator.generation, counter, creator))
+        y.grad = None  # as on the Variable path: an output keeps no gradient
+    finally:
+        enable_backprop_var.reset(token)
+
+
+def _array_gradient(f: "Function", i: int, ref: weakref.ref, grads: dict) -> Any:
+    """The gradient array of ``f``'s output ``i``: what reached it, else zeros."""
+    out = ref()
+    if out is not None:
+        gy = grads.pop(id(out), None)
+        if gy is not None:
+            return gy
+    shape, dtype = f._output_meta[i] if hasattr(f, "_output_meta") else (
+        out._data.shape, out._data.dtype)
+    xp = cuda.get_array_module(f.inputs[0]._data)
+    return xp.zeros(shape, dtype=dtype if dtype.kind in "fc" else xp.float64)
+
+
+def _backward_on_variables(f: "Function", gys: list) -> Any:
+    """``f.backward`` on Variables without recording, for Functions defined outside
+    dezero.functions (their backward may use Variable-only features)."""
+    token = enable_backprop_var.set(False)
+    try:
+        return f.backward(*[Variable(gy) for gy in gys])
     finally:
         enable_backprop_var.reset(token)
 

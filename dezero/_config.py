@@ -19,6 +19,25 @@ enable_backprop_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
 train_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "dezero.train", default=True)
 
+
+
+class _ArrayMode:
+    """The value of ``enable_backprop_var`` while backward runs on arrays (see
+    :mod:`dezero._backprop`): false like ``no_grad()``, and in addition every Function
+    call returns its forward's raw arrays instead of Variables."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "ARRAY_MODE"
+
+
+ARRAY_MODE = _ArrayMode()
+"""The array-level backward's value of the enable_backprop setting (reads as False)."""
+
 _SETTINGS: dict[str, contextvars.ContextVar] = {
     "enable_backprop": enable_backprop_var,
     "train": train_var,
@@ -55,7 +74,7 @@ class _ConfigMeta(type):
     """Turns class attribute access on ``Config`` into context-variable reads."""
 
     def __getattr__(cls, name: str) -> Any:
-        return _setting(name).get()
+        return bool(_setting(name).get())
 
     def __setattr__(cls, name: str, value: Any) -> None:
         var = _setting(name)
