@@ -170,6 +170,23 @@ def _output_grads(f: "Function") -> list:
     return gys
 
 
+def _as_tuple(f: "Function", gxs: Any) -> tuple:
+    """``f.backward``'s result as a tuple, at most one gradient per input."""
+    if not isinstance(gxs, tuple):
+        gxs = (gxs,)
+    if len(gxs) > len(f.inputs):
+        raise ValueError(f"{type(f).__name__}.backward returned {len(gxs)} gradients "
+                         f"for {len(f.inputs)} inputs")
+    return gxs
+
+
+def _shape_error(f: "Function", i: int, shape: tuple, x: "Variable") -> ValueError:
+    return ValueError(
+        f"{type(f).__name__}.backward returned a gradient of shape {shape} for input {i} of "
+        f"shape {x._data.shape}; a backward must return one gradient per input, shaped like "
+        "it (reduce broadcast gradients with sum_to)")
+
+
 def _check_version(f: "Function") -> None:
     if any(x._version > f._epoch for x in f.inputs):
         raise RuntimeError(
@@ -229,14 +246,8 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                 _hook_outputs(outputs)
             out = outputs[0]() if len(outputs) == 1 else None
             gys = (out.grad,) if out is not None and out.grad is not None else _output_grads(f)
-            gxs = f.backward(*gys) if mode is None else mode(f, gys)
-            if not isinstance(gxs, tuple):
-                gxs = (gxs,)
+            gxs = _as_tuple(f, f.backward(*gys) if mode is None else mode(f, gys))
             inputs = f.inputs
-            if len(gxs) > len(inputs):
-                raise ValueError(
-                    f"{type(f).__name__}.backward returned {len(gxs)} gradients "
-                    f"for {len(inputs)} inputs")
             for i, gx in enumerate(gxs):
                 if gx is None:
                     continue
@@ -244,11 +255,7 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                 if not isinstance(gx, Variable):
                     gx = as_variable(gx)
                 if gx._data.shape != x._data.shape:
-                    raise ValueError(
-                        f"{type(f).__name__}.backward returned a gradient of shape "
-                        f"{gx._data.shape} for input {i} of shape {x._data.shape}; a "
-                        "backward must return one gradient per input, shaped like it "
-                        "(reduce broadcast gradients with sum_to)")
+                    raise _shape_error(f, i, gx._data.shape, x)
                 if x.creator is None or retain_grad:
                     if hooked and x._grad_hooks and x.creator is None and \
                             id(x) not in hooked_leaves:
@@ -321,17 +328,10 @@ def _backward_on_arrays(y: "Variable") -> None:
             if _data_epoch[0] != f._epoch:
                 _check_version(f)
             gys = [_array_gradient(f, i, ref, grads) for i, ref in enumerate(f.outputs)]
-            if f._array_backward:
-                gxs = f.backward(*gys)
-            else:  # a Function from elsewhere gets Variables, under no_grad
-                gxs = _backward_on_variables(f, gys)
-            if not isinstance(gxs, tuple):
-                gxs = (gxs,)
+            # a Function from elsewhere gets Variables, under no_grad
+            gxs = _as_tuple(f, f.backward(*gys) if f._array_backward
+                            else _backward_on_variables(f, gys))
             inputs = f.inputs
-            if len(gxs) > len(inputs):
-                raise ValueError(
-                    f"{type(f).__name__}.backward returned {len(gxs)} gradients "
-                    f"for {len(inputs)} inputs")
             for i, gx in enumerate(gxs):
                 if gx is None:
                     continue
@@ -341,11 +341,7 @@ def _backward_on_arrays(y: "Variable") -> None:
                 elif not hasattr(gx, "shape"):
                     gx = as_variable(gx)._data  # a number: checked as the Variable path does
                 if gx.shape != x._data.shape:
-                    raise ValueError(
-                        f"{type(f).__name__}.backward returned a gradient of shape "
-                        f"{gx.shape} for input {i} of shape {x._data.shape}; a "
-                        "backward must return one gradient per input, shaped like it "
-                        "(reduce broadcast gradients with sum_to)")
+                    raise _shape_error(f, i, gx.shape, x)
                 creator = x.creator
                 if creator is None:
                     # A leaf keeps its gradient: accumulated under the lock (other threads
