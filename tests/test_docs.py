@@ -47,7 +47,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 PUBLIC_MODULES = ["dezero", "dezero.functions", "dezero.functions_conv", "dezero.layers",
                   "dezero.models", "dezero.optimizers", "dezero.datasets", "dezero.dataloaders",
                   "dezero.transforms", "dezero.utils", "dezero.cuda", "dezero.gradcheck",
-                  "dezero.optimizers.schedulers", "dezero.func"]
+                  "dezero.optimizers.schedulers", "dezero.func", "dezero.onnx",
+                  "dezero.distributed"]
 
 
 def code_blocks(text: str) -> list[tuple[int, str, str | None, str | None]]:
