@@ -7,7 +7,7 @@ from dezero import functions_conv, layers, models, optimizers  # noqa: E402
 from dezero import dataloaders, datasets, func, transforms  # noqa: E402
 from dezero.anomaly import AnomalyError, detect_anomaly  # noqa: E402
 from dezero.profiler import profile  # noqa: E402
-from dezero._trace import trace  # noqa: E402
+from dezero._trace import TracerWarning, trace  # noqa: E402
 from dezero import onnx  # noqa: E402  (imports the onnx package only when exporting)
 from dezero.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from dezero.dataloaders import DataLoader, SeqDataLoader  # noqa: E402

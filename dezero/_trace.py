@@ -7,15 +7,20 @@ Calling the program replays each recorded Function's ``forward`` on arrays, with
 no Variable and no graph.
 
 Python control flow is *frozen*: a branch or loop that depends on values (or on
-shapes) is recorded as it went for the example inputs.  Reading a value into
-Python (``x.data`` in an ``if``) cannot be detected here; ``float(x)`` and
-``bool(x)`` on a Variable are errors anyway.  So trace only functions whose sequence
-of operations does not depend on the input's values.
+shapes) is recorded as it went for the example inputs.  While ``fn`` runs, reading a
+Variable's value into Python (``x.data``, from code outside the dezero package) warns
+with a :class:`TracerWarning`: whatever Python computes from it is a constant of the
+program.  (``float(x)``/``int(x)`` on a Variable raise ``TypeError``, traced or not.)
+So trace only functions whose sequence of operations does not depend on the input's
+values.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import sys
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -23,7 +28,46 @@ import numpy as np
 from dezero._config import test_mode
 from dezero.core import Function, Parameter, Variable
 
-__all__ = ["trace", "Program", "Operation"]
+__all__ = ["trace", "Program", "Operation", "TracerWarning"]
+
+
+class TracerWarning(UserWarning):
+    """A traced function read a Variable's value into Python (``x.data``): the value,
+    and any branch taken on it, is frozen into the program as it was for the examples."""
+
+
+# The plain ``Variable.data`` property, and the one :func:`trace` puts on the class while
+# ``fn`` runs (and takes off after): reading data costs nothing extra outside tracing.
+_PLAIN_DATA = Variable.__dict__["data"]
+_tracing_depth = 0
+
+
+def _traced_data(self: Variable) -> Any:
+    name = sys._getframe(1).f_globals.get("__name__") or ""
+    if name != "dezero" and not name.startswith("dezero."):  # dezero's own reads are normal
+        warnings.warn("trace: reading a Variable's value (.data) into Python while tracing; "
+                      "the value, and any Python control flow depending on it, is frozen into "
+                      "the program as it was for the example inputs", TracerWarning,
+                      stacklevel=2)
+    return self._data
+
+
+_TRACING_DATA = property(_traced_data, _PLAIN_DATA.fset, _PLAIN_DATA.fdel, _PLAIN_DATA.__doc__)
+
+
+@contextlib.contextmanager
+def _watching_value_reads():
+    """Swap in the warning ``data`` property for the duration (nested traces share it)."""
+    global _tracing_depth
+    if _tracing_depth == 0:
+        Variable.data = _TRACING_DATA
+    _tracing_depth += 1
+    try:
+        yield
+    finally:
+        _tracing_depth -= 1
+        if _tracing_depth == 0:
+            Variable.data = _PLAIN_DATA
 
 
 @dataclasses.dataclass
@@ -261,7 +305,8 @@ def trace(fn: Callable[..., Any], *example_inputs: Any) -> Program:
     The program, called with arrays of the example inputs' shapes and dtypes, replays
     the recorded operations and returns arrays; other shapes or dtypes raise a
     ``ValueError`` naming the expected and the received signature.  Control flow that
-    depends on values is frozen as it went for the examples.
+    depends on values is frozen as it went for the examples; ``fn`` reading ``x.data``
+    warns with a :class:`TracerWarning`.
     """
     if not callable(fn):
         raise TypeError(f"trace: fn must be callable (a function or a Layer), got "
@@ -275,7 +320,7 @@ def trace(fn: Callable[..., Any], *example_inputs: Any) -> Program:
         if not hasattr(a, "shape") or not hasattr(a, "dtype"):
             a = np.asarray(a)
         inputs.append(Variable(a))
-    with test_mode():
+    with test_mode(), _watching_value_reads():
         result = fn(*inputs)
     single = isinstance(result, Variable)
     outputs = [result] if single else list(result) if isinstance(result, (tuple, list)) else None

@@ -63,6 +63,28 @@ FAMILIES = {
     "get_item": (lambda x: (x[1], x[:, 1:3], x[0, 2:]), [_x(3, 4)]),
     "clip_concat": (lambda x: F.concat([F.clip(x, -0.5, 0.5), x], axis=1), [_x(3, 2)]),
     "broadcast_to": (lambda x: F.broadcast_to(x, (3, 4)), [_x(1, 4)]),
+    "max_min": (lambda x: (F.max(x), F.max(x, axis=1, keepdims=True), F.min(x, axis=(0, 2))),
+                [_x(2, 3, 4)]),
+    "where": (lambda x, y: F.where(_x(3, 4, seed=5) > 0, x, y), [_x(3, 4), _x(4, seed=1)]),
+    "pad_modes": (lambda x: (F.pad(x, ((1, 2), (0, 3)), constant_values=1.5),
+                             F.pad(x, 2, mode="edge"), F.pad(x, ((2, 1), (1, 2)), mode="reflect")),
+                  [_x(3, 4)]),
+    "split": (lambda x: F.split(x, 3, axis=1) + F.split(x, [1, 4], axis=1), [_x(2, 6)]),
+    "split_dropped_output": (lambda x: F.split(x, 2, axis=0)[1], [_x(4, 3)]),
+    "gelu_softplus_elu_silu": (lambda x: (F.gelu(x), F.gelu(x, approximate="tanh"),
+                                          F.softplus(x), F.elu(x, 0.7), F.silu(x)),
+                               [_x(3, 5) * 3]),
+    "sqrt_square_abs": (lambda x: F.sqrt(F.abs(x)) + F.square(x), [_x(3, 4)]),
+    "maximum_minimum": (lambda a, b: (F.maximum(a, b), F.minimum(a, b)), [_x(3, 4), _x(4, seed=1)]),
+    "cumsum": (lambda x: (F.cumsum(x, axis=1), F.cumsum(x)), [_x(3, 4)]),
+    "einsum": (lambda a, b: (F.einsum("ij,jk->ik", a, b), F.einsum("ij->j", a)),
+               [_x(3, 4), _x(4, 2, seed=1)]),
+    "logsumexp_var_std": (lambda x: (F.logsumexp(x, axis=1), F.logsumexp(x, keepdims=True),
+                                     F.var(x, axis=0), F.std(x, axis=1, ddof=1)), [_x(3, 4)]),
+    "layer_norm": (lambda x: (F.layer_norm(x, _x(4, seed=1), _x(4, seed=2)),
+                              F.layer_norm(x, _x(3, 4, seed=1), _x(3, 4, seed=2), eps=1e-3)),
+                   [_x(2, 3, 4)]),
+    "embed_id_gather": (lambda x: F.embed_id(np.array([[0, 2], [1, 1]]), x), [_x(3, 4)]),
 }
 
 
@@ -122,8 +144,8 @@ def test_dynamic_batch(tmp_path):
 
 
 def test_unsupported_function_is_named(tmp_path):
-    with pytest.raises(dezero.onnx.UnsupportedOperatorError, match="Function Cumsum"):
-        dezero.onnx.export(lambda x: F.cumsum(x, axis=0), _x(3), tmp_path / "m.onnx")
+    with pytest.raises(dezero.onnx.UnsupportedOperatorError, match="Function MeanSquaredError"):
+        dezero.onnx.export(lambda x: F.mean_squared_error(x, x * 2.0), _x(3), tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
 
 
@@ -144,3 +166,55 @@ def test_example_exports_and_agrees(tmp_path):
     theirs = float(proc.stdout.split("ONNX Runtime test accuracy:")[1].split()[0])
     assert ours == theirs
     assert (tmp_path / "out" / "cnn.onnx").stat().st_size > 0
+
+
+def _unrolled(layer, steps=3):
+    def fn(x):
+        layer.reset_state()
+        for t in range(steps):
+            h = layer(x[:, t])
+        return h
+    return fn
+
+
+@pytest.mark.parametrize("cls", [L.RNN, L.LSTM, L.GRU])
+def test_recurrent_layers_unrolled_three_steps(cls, tmp_path):
+    np.random.seed(0)
+    assert_same(_unrolled(cls(5, in_size=4)), [_x(2, 3, 4)], tmp_path)
+
+
+def test_layer_norm_layer_and_opset_18_reductions(tmp_path):
+    np.random.seed(0)
+    model = Sequential(L.Linear(6), L.LayerNorm(6), F.gelu)
+    assert_same(model, [_x(3, 4)], tmp_path)
+    assert_same(lambda x: (F.max(x, axis=1), F.logsumexp(x, axis=0)), [_x(3, 4)], tmp_path,
+                opset_version=18)
+
+
+PADDING = np.array([[True, True, True, False, False], [True, True, True, True, True]])
+
+
+@pytest.mark.parametrize("mask,causal", [(None, False), (None, True),
+                                         (PADDING[:, None, None, :], False),
+                                         (PADDING[:, None, None, :], True)])
+def test_scaled_dot_product_attention(mask, causal, tmp_path):
+    q, k, v = _x(2, 2, 4, 3), _x(2, 2, 5, 3, seed=1), _x(2, 2, 5, 6, seed=2)
+    assert_same(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, mask=mask, causal=causal),
+                [q, k, v], tmp_path)
+
+
+def test_fully_masked_rows_give_zero_as_in_dezero(tmp_path):
+    mask = np.array([[True, False, True], [False, False, False], [True, True, False]])
+    got, want = run_both(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, mask=mask),
+                         [_x(3, 2), _x(3, 2, seed=1), _x(3, 4, seed=2)], tmp_path)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-5)
+    assert not np.isnan(got[0]).any() and (got[0][1] == 0).all()
+
+
+def test_multi_head_attention(tmp_path):
+    np.random.seed(0)
+    mha = L.MultiHeadAttention(8, 2)
+    x = _x(2, 4, 8)
+    assert_same(lambda x: mha(x, causal=True), [x], tmp_path)
+    mask = np.tril(np.ones((4, 4), dtype=bool))[None].repeat(2, axis=0)
+    assert_same(lambda q, kv: mha(q, kv, mask=mask[:, :, :3]), [x, _x(2, 3, 8, seed=1)], tmp_path)

@@ -94,7 +94,8 @@ def test_control_flow_is_frozen():
     def fn(x):  # a value-dependent branch: traced as it went for the example
         return x * 2.0 if x.data.sum() > 0 else -x
 
-    program = dezero.trace(fn, np.ones(3, np.float32))
+    with pytest.warns(dezero.TracerWarning):
+        program = dezero.trace(fn, np.ones(3, np.float32))
     np.testing.assert_array_equal(program(-np.ones(3, np.float32)), -2 * np.ones(3))
 
 
@@ -145,3 +146,48 @@ def test_plot_writes_dot_text_and_refuses_no_extension(tmp_path):
     assert open(path, encoding="utf-8").read() == program.to_dot()
     with pytest.raises(ValueError, match="no extension"):
         program.plot(tmp_path / "p")
+
+
+def test_reading_a_value_into_python_warns():
+    def branchy(x):
+        if float(x.data.sum()) > 0:
+            return F.relu(x)
+        return -x
+
+    with pytest.warns(dezero.TracerWarning, match="frozen into the program"):
+        program = dezero.trace(branchy, np.abs(_x(2, 3)))
+    neg = -np.abs(_x(2, 3, seed=1))
+    np.testing.assert_array_equal(program(neg), np.maximum(neg, 0))  # the branch is frozen
+    assert issubclass(dezero.TracerWarning, UserWarning)
+    assert dezero._trace.TracerWarning is dezero.TracerWarning
+
+
+def test_pure_function_and_dezero_internal_reads_do_not_warn():
+    import warnings
+    np.random.seed(0)
+    model = Sequential(L.Linear(4), L.LayerNorm(4), F.gelu)
+    lstm = L.LSTM(3, in_size=4)
+
+    def fn(x):
+        lstm.reset_state()
+        h = lstm(x)
+        return F.softmax(model(x) + F.max(h, axis=1, keepdims=True)), F.split(x, 2, axis=1)[0]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dezero.TracerWarning)
+        dezero.trace(fn, _x(2, 4))
+
+
+def test_data_property_is_restored_after_tracing():
+    plain = dezero.Variable.__dict__["data"]
+
+    def bad(x):
+        x.data  # noqa: B018  (a read, then an error)
+        raise RuntimeError("boom")
+
+    with pytest.warns(dezero.TracerWarning), pytest.raises(RuntimeError, match="boom"):
+        dezero.trace(bad, _x(2))
+    assert dezero.Variable.__dict__["data"] is plain
+    v = dezero.Variable(_x(2))
+    v.data = _x(2, seed=1)  # the setter still works
+    np.testing.assert_array_equal(v.data, _x(2, seed=1))

@@ -1,29 +1,14 @@
-"""Export a traced dezero function to ONNX (optional extra ``onnx``: ``pip install dezero[onnx]``).
-
-:func:`export` traces ``fn`` with :func:`dezero.trace` and writes the program as an
-ONNX model: each recorded Function becomes one or a few ONNX nodes, Parameters
-become initializers named by their layer paths (``l1.W``), other captured arrays
-initializers named ``c0``, ``c1`` ...  The ``onnx`` package is imported only when
-:func:`export` runs, so ``import dezero`` needs NumPy only.
-
-Supported Functions: Linear, MatMul, Add, Sub, Mul, Div, Neg, Pow, the ``*Const``
-arithmetic forms, ReLU, LeakyReLU, Sigmoid, Tanh, Exp, Log, Sin, Cos, Abs, Sqrt,
-Square, Clip, Softmax, LogSoftmax, Reshape, Transpose, BroadcastTo, Sum (and so
-mean), GetItem with ints and step-1 slices, Concat, Copy, Conv2d, Deconv2d,
-MaxPooling, AveragePooling (test-mode batch norm and dropout are traced as
-arithmetic and as nothing).  Any other Function raises :class:`UnsupportedOperatorError`.
-"""
+"""The ONNX node(s) for each traced dezero Function: ``_CONVERTERS[name](b, f, op, x, y)``
+adds nodes to the builder ``b`` for Function ``f`` (operation ``op``) reading the value
+names ``x`` and writing ``y`` (a list of names for a Function with several outputs)."""
 from __future__ import annotations
 
-import os
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from dezero._trace import Program, trace
-
-__all__ = ["export", "to_model", "UnsupportedOperatorError", "SUPPORTED_FUNCTIONS"]
-
+from dezero._trace import Program
 
 class UnsupportedOperatorError(NotImplementedError):
     """A traced Function has no ONNX mapping; the message names its class."""
@@ -32,8 +17,10 @@ class UnsupportedOperatorError(NotImplementedError):
 class _Builder:
     """Collects ONNX nodes and initializers while the program's operations are mapped."""
 
-    def __init__(self, onnx: Any, program: Program, dynamic_batch: bool) -> None:
+    def __init__(self, onnx: Any, program: Program, dynamic_batch: bool,
+                 opset: int = 17) -> None:
         self.onnx, self.program, self.dynamic_batch = onnx, program, dynamic_batch
+        self.opset = opset
         self.nodes: list = []
         self.initializers: list = []
         self.n_temp = 0
@@ -48,12 +35,15 @@ class _Builder:
     def ints(self, values: Sequence[int]) -> str:
         return self.const(np.asarray(list(values), dtype=np.int64), hint="shape")
 
-    def node(self, op_type: str, inputs: Sequence[str], output: str | None = None,
-             **attrs: Any) -> str:
+    def node(self, op_type: str, inputs: Sequence[str], output: Any = None,
+             **attrs: Any) -> Any:
+        """Add a node; ``output`` is its output's name (a new temporary when None) or a
+        list of names for several outputs.  Returns the output name(s)."""
         if output is None:
             self.n_temp += 1
             output = f"_t{self.n_temp}"
-        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), [output], **attrs))
+        outs = list(output) if isinstance(output, (list, tuple)) else [output]
+        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), outs, **attrs))
         return output
 
 
@@ -141,15 +131,29 @@ def _concat(b, f, op, x, y):
     b.node("Concat", x, y, axis=int(f.axis))
 
 
+def _gather(b, f, op, x, y, slices) -> bool:
+    """``x[:, ..., :, index]`` with one integer array index (edge/reflect pads, embed_id) as
+    ONNX Gather; False when the index has another form."""
+    *lead, index = slices
+    if not (isinstance(index, np.ndarray) and index.dtype.kind in "iu"
+            and all(isinstance(s, slice) and s == slice(None) for s in lead)):
+        return False
+    b.node("Gather", [x[0], b.const(index.astype(np.int64), hint="index")], y, axis=len(lead))
+    return True
+
+
 def _get_item(b, f, op, x, y):
     slices = f.slices if isinstance(f.slices, tuple) else (f.slices,)
     shape = _shape(b, op.inputs[0])
+    if slices and _gather(b, f, op, x, y, slices):
+        return
     starts, ends, axes, squeeze = [], [], [], []
     if len(slices) > len(shape) or not all(
             isinstance(s, (int, np.integer)) or (isinstance(s, slice) and s.step in (None, 1))
             for s in slices):
         raise UnsupportedOperatorError(f"GetItem with index {f.slices!r} has no ONNX mapping "
-                                       "(ints and step-1 slices only)")
+                                       "(ints and step-1 slices, or one integer array index "
+                                       "after full slices)")
     for axis, s in enumerate(slices):
         if isinstance(s, slice):
             start, stop, _ = s.indices(shape[axis])
@@ -197,6 +201,92 @@ def _pool(op_type: str) -> Callable:
     return convert
 
 
+def _axes_of(b, slot: int, axis: Any) -> list[int]:
+    ndim = len(_shape(b, slot))
+    if axis is None:
+        return list(range(ndim))
+    return [int(a) % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,))]
+
+
+def _reduce(op_type: str) -> Callable:
+    """ReduceMax/ReduceMin/ReduceLogSumExp: axes an attribute before opset 18, an input after."""
+    def convert(b, f, op, x, y):
+        axes = _axes_of(b, op.inputs[0], f.axis)
+        keepdims = int(bool(f.keepdims))
+        if not axes:
+            b.node("Identity", x, y)
+        elif b.opset >= 18:
+            b.node(op_type, [x[0], b.ints(axes)], y, keepdims=keepdims)
+        else:
+            b.node(op_type, x, y, axes=axes, keepdims=keepdims)
+    return convert
+
+
+def _where(b, f, op, x, y):
+    b.node("Where", [b.const(np.asarray(f.condition, dtype=bool), hint="cond"), x[0], x[1]], y)
+
+
+def _pad(b, f, op, x, y):
+    value = np.asarray(f.constant_values)
+    if value.size != 1 and not (value == value.flat[0]).all():
+        raise UnsupportedOperatorError("Pad with a different constant per axis has no ONNX "
+                                       "mapping (one constant_values only)")
+    before = [int(w[0]) for w in f.pad_width]
+    after = [int(w[1]) for w in f.pad_width]
+    b.node("Pad", [x[0], b.ints(before + after),
+                   b.const(value.flat[0], _dtype(b, op.outputs[0]))], y, mode="constant")
+
+
+def _split(b, f, op, x, ys):
+    n = _shape(b, op.inputs[0])[f.axis]
+    ranges = f._slices(n)
+    if all(start == (ranges[i - 1][1] if i else 0) and stop >= start
+           for i, (start, stop) in enumerate(ranges)) and ranges[-1][1] == n:
+        sizes = [stop - start for start, stop in ranges]
+        b.node("Split", [x[0], b.ints(sizes)], ys, axis=int(f.axis))
+        return
+    for (start, stop), y in zip(ranges, ys):  # overlapping or unordered indices
+        b.node("Slice", [x[0], b.ints([start]), b.ints([max(start, stop)]), b.ints([f.axis])], y)
+
+
+def _gelu(b, f, op, x, y):
+    dtype = _dtype(b, op.outputs[0])
+    half = b.const(0.5, dtype)
+    one = b.const(1.0, dtype)
+    if f.approximate == "tanh":
+        x3 = b.node("Mul", [b.node("Mul", [x[0], x[0]]), x[0]])
+        inner = b.node("Add", [x[0], b.node("Mul", [x3, b.const(f._A, dtype)])])
+        t = b.node("Tanh", [b.node("Mul", [inner, b.const(f._C, dtype)])])
+    else:
+        t = b.node("Erf", [b.node("Div", [x[0], b.const(math.sqrt(2.0), dtype)])])
+    b.node("Mul", [x[0], b.node("Mul", [b.node("Add", [t, one]), half])], y)
+
+
+def _silu(b, f, op, x, y):
+    b.node("Mul", [x[0], b.node("Sigmoid", x)], y)
+
+
+def _cumsum(b, f, op, x, y):
+    b.node("CumSum", [x[0], b.const(np.int64(f.axis), hint="axis")], y)
+
+
+def _einsum(b, f, op, x, y):
+    b.node("Einsum", x, y, equation=",".join(f.ins) + "->" + f.out)
+
+
+def _layer_norm(b, f, op, x, y):
+    b.node("LayerNormalization", x, y, axis=-len(f.axes), epsilon=float(f.eps))
+
+
+def _masked_softmax(b, f, op, x, y):
+    """Softmax over the last axis of the kept scores; a fully masked row is 0, as in dezero
+    (its softmax of all −inf is nan, which the second Where replaces)."""
+    dtype = _dtype(b, op.outputs[0])
+    mask = b.const(np.asarray(f.mask, dtype=bool), hint="mask")
+    masked = b.node("Where", [mask, x[0], b.const(-np.inf, dtype)])
+    b.node("Where", [mask, b.node("Softmax", [masked], axis=-1), b.const(0, dtype)], y)
+
+
 _CONVERTERS: dict[str, Callable] = {
     "Linear": _linear, "MatMul": _unary("MatMul"), "Add": _unary("Add"), "Sub": _unary("Sub"),
     "Mul": _unary("Mul"), "Div": _unary("Div"), "Neg": _unary("Neg"), "Pow": _unary("Pow"),
@@ -212,98 +302,15 @@ _CONVERTERS: dict[str, Callable] = {
     "GetItem": _get_item, "Concat": _concat,
     "Conv2d": _conv, "Deconv2d": _deconv,
     "MaxPooling": _pool("MaxPool"), "AveragePooling": _pool("AveragePool"),
+    "Max": _reduce("ReduceMax"), "Min": _reduce("ReduceMin"),
+    "LogSumExp": _reduce("ReduceLogSumExp"), "Cumsum": _cumsum,
+    "Maximum": _unary("Max"), "Minimum": _unary("Min"), "Where": _where, "Pad": _pad,
+    "Split": _split, "Einsum": _einsum, "LayerNorm": _layer_norm,
+    "MaskedSoftmax": _masked_softmax, "GELU": _gelu, "SiLU": _silu,
+    "Softplus": _unary("Softplus"),
+    "ELU": lambda b, f, op, x, y: b.node("Elu", x, y, alpha=float(f.alpha)),
 }
+_MULTI_OUTPUT = frozenset({"Split"})
+"""The Functions with several outputs that have a mapping (their converters take a list)."""
 SUPPORTED_FUNCTIONS = tuple(sorted(_CONVERTERS))
 """The names of the Function classes :func:`export` maps to ONNX."""
-
-
-def _import_onnx() -> Any:
-    try:
-        import onnx
-        import onnx.numpy_helper  # noqa: F401
-    except ImportError:
-        raise ImportError("dezero.onnx needs the onnx package: pip install 'dezero[onnx]' "
-                          "(or pip install onnx)") from None
-    return onnx
-
-
-def _names(given: Sequence[str] | None, n: int, stem: str, who: str) -> list[str]:
-    if given is None:
-        return [stem] if n == 1 else [f"{stem}{i}" for i in range(n)]
-    given = list(given)
-    if len(given) != n:
-        raise ValueError(f"export: {who} has {len(given)} name(s) but the program has {n}")
-    return given
-
-
-def to_model(program: Program, input_names: Sequence[str] | None = None,
-             output_names: Sequence[str] | None = None, opset_version: int = 17,
-             dynamic_batch: bool = False) -> Any:
-    """The ``onnx.ModelProto`` of a traced :class:`~dezero.trace` program."""
-    onnx = _import_onnx()
-    if opset_version < 13:
-        raise ValueError(f"export: opset_version must be 13 or newer, got {opset_version}")
-    b = _Builder(onnx, program, dynamic_batch)
-    ins = _names(input_names, program.n_inputs, "input", "input_names")
-    outs = _names(output_names, len(program.outputs), "output", "output_names")
-    names = {i: ins[i] for i in range(program.n_inputs)}
-    for k, c in enumerate(program.constants):
-        slot = program.n_inputs + k
-        names[slot] = program.constant_names[k]
-        b.initializers.append(onnx.numpy_helper.from_array(np.asarray(c.data), names[slot]))
-    final = {}
-    for j, slot in enumerate(program.outputs):
-        final.setdefault(slot, outs[j])
-    for op in program.operations:
-        convert = _CONVERTERS.get(op.name)
-        if convert is None:
-            raise UnsupportedOperatorError(
-                f"export: Function {op.name} has no ONNX mapping (supported: "
-                f"{', '.join(SUPPORTED_FUNCTIONS)})")
-        if any(j is None for j in op.outputs) or len(op.outputs) != 1:
-            raise UnsupportedOperatorError(f"export: Function {op.name} with several outputs "
-                                           "has no ONNX mapping")
-        slot = op.outputs[0]
-        names[slot] = final.get(slot, program.slot_name(slot))
-        convert(b, op.function, op, [names[i] for i in op.inputs], names[slot])
-    for j, slot in enumerate(program.outputs):
-        if names[slot] != outs[j]:  # an output that is an input, a constant or repeated
-            b.node("Identity", [names[slot]], outs[j])
-
-    def value_info(name: str, slot: int) -> Any:
-        shape, dtype = program.slot_types[slot]
-        dims: list = list(shape)
-        if dynamic_batch and dims:
-            dims[0] = "batch"
-        return onnx.helper.make_tensor_value_info(
-            name, onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), dims)
-
-    graph = onnx.helper.make_graph(
-        b.nodes, "dezero", [value_info(ins[i], i) for i in range(program.n_inputs)],
-        [value_info(outs[j], s) for j, s in enumerate(program.outputs)], b.initializers)
-    model = onnx.helper.make_model(graph, producer_name="dezero",
-                                   opset_imports=[onnx.helper.make_opsetid("", opset_version)])
-    model.ir_version = min(model.ir_version, 8)  # readable by older runtimes too
-    return model
-
-
-def export(fn: Callable[..., Any], example_inputs: Any, path: str | os.PathLike,
-           input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
-           opset_version: int = 17, dynamic_batch: bool = False) -> Any:
-    """Trace ``fn(*example_inputs)`` (see :func:`dezero.trace`) and write it to ``path``
-    as an ONNX model; returns the ``onnx.ModelProto``.
-
-    ``example_inputs`` is one array or a tuple of arrays.  Inputs are named ``input``
-    (``input0``, ``input1`` ... for several) and outputs ``output`` unless
-    ``input_names``/``output_names`` say otherwise.  ``dynamic_batch=True`` makes the
-    first axis of every input and output a symbolic ``batch`` dimension (the
-    traced reshapes then keep the batch size they are given).  A Function with no
-    mapping raises :class:`UnsupportedOperatorError` naming it.
-    """
-    if not isinstance(example_inputs, (tuple, list)):
-        example_inputs = (example_inputs,)
-    program = trace(fn, *example_inputs)
-    model = to_model(program, input_names, output_names, opset_version, dynamic_batch)
-    onnx = _import_onnx()
-    onnx.save(model, os.fspath(path))
-    return model
