@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from dezero import cuda
+from dezero.datasets.base import Dataset
 from dezero.utils.checks import as_size
 
 # EpochIterator is what iter(loader) returns; programs never need to name it.
@@ -206,6 +207,14 @@ class DataLoader:
     def _make_batch(self, indices: Any) -> tuple[Any, Any]:
         """Stack the items at ``indices`` into ``(x, t)`` on the loader's device."""
         who = type(self).__name__
+        batch = getattr(self.dataset, "batch", None)
+        if callable(batch) and isinstance(self.dataset, Dataset):
+            # One NumPy call per transform for the whole batch, when the dataset can
+            # (same values as stacking its items one by one)
+            stacked = batch(np.asarray(indices))
+            if stacked is not None:
+                x, t = stacked
+                return (cuda.as_cupy(x), cuda.as_cupy(t)) if self.gpu else (x, t)
         indices = [int(i) for i in indices]
         xs, ts = [], []
         for i in indices:

@@ -73,6 +73,20 @@ class Compose:
             img = transform(img)
         return img
 
+    @property
+    def batchable(self) -> bool:
+        """True when every transform can be applied to a whole batch at once."""
+        return all(callable(getattr(t, "batch", None)) and getattr(t, "batchable", True)
+                   for t in self.transforms)
+
+    def batch(self, arrays: np.ndarray) -> np.ndarray:
+        """The transforms applied to a stacked batch (items along axis 0): the same values as
+        applying them item by item and stacking, in one NumPy call per transform.  Only for a
+        Compose that is :attr:`batchable`."""
+        for transform in self.transforms:
+            arrays = transform.batch(arrays)
+        return arrays
+
 
 # ----- transforms of PIL images -----------------------------------------------------------------
 
@@ -261,6 +275,15 @@ class Normalize:
         std = _per_channel(self.std, array, "std")
         return (array - mean) / std
 
+    def batch(self, arrays: np.ndarray) -> np.ndarray:
+        """:meth:`__call__` on every item of a stacked batch (items along axis 0) at once."""
+        _check_array(arrays, "Normalize")
+        if len(arrays) == 0:
+            return np.stack([self(a) for a in arrays]) if arrays.ndim > 1 else arrays
+        item = arrays[0]  # the statistics are shaped for one item; they broadcast over axis 0
+        return (arrays - _per_channel(self.mean, item, "mean")) / _per_channel(self.std, item,
+                                                                            "std")
+
 
 class Flatten:
     """Flatten an array to one dimension (a copy)."""
@@ -268,6 +291,11 @@ class Flatten:
     def __call__(self, array: np.ndarray) -> np.ndarray:
         _check_array(array, "Flatten")
         return array.flatten()
+
+    def batch(self, arrays: np.ndarray) -> np.ndarray:
+        """Every item of a stacked batch flattened: shape (N, item size)."""
+        _check_array(arrays, "Flatten")
+        return arrays.reshape(len(arrays), -1).copy()
 
 
 class AsType:
@@ -281,6 +309,10 @@ class AsType:
     def __call__(self, array: np.ndarray) -> np.ndarray:
         _check_array(array, type(self).__name__)
         return array.astype(self.dtype)
+
+    def batch(self, arrays: np.ndarray) -> np.ndarray:
+        """A stacked batch cast at once (the cast is elementwise)."""
+        return self(arrays)
 
 
 class ToFloat(AsType):

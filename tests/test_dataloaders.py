@@ -6,6 +6,7 @@ import pytest
 
 import dezero
 from dezero import cuda
+from dezero import transforms as T
 from dezero.dataloaders import DataLoader, SeqDataLoader
 from dezero.datasets import Spiral
 
@@ -276,3 +277,54 @@ def test_ragged_labels_are_reported_too():
 def test_items_that_are_not_pairs_are_a_type_error():
     with pytest.raises(TypeError, match=r"DataLoader: dataset\[0\] is int 5, not an \(x, t\) pair"):
         DataLoader([5, 6], batch_size=2, shuffle=False).next()
+
+
+# -- batched transforms: one NumPy call per transform, the same values as item by item ------
+
+
+def _per_item(dataset, indices):
+    xs, ts = zip(*(dataset[int(i)] for i in indices))
+    return np.array(xs), np.array(ts)
+
+
+class _Images(dezero.datasets.Dataset):
+    def prepare(self):
+        rng = np.random.default_rng(0)
+        self.data = rng.integers(0, 256, size=(10, 3, 4, 4)).astype(np.uint8)
+        self.label = np.arange(10) % 3
+
+
+@pytest.mark.parametrize("transform", [
+    None,
+    T.Compose([T.Flatten(), T.ToFloat(), T.Normalize(0.0, 255.0)]),  # DeZero's MNIST transform
+    T.Compose([T.ToFloat(), T.Normalize([10.0, 20.0, 30.0], [2.0, 4.0, 8.0])]),  # per channel
+    T.Compose([T.AsType(np.float64), T.Flatten()]),
+])
+def test_batched_transforms_give_the_items_values(transform):
+    dataset = _Images(transform=transform, target_transform=T.ToFloat())
+    indices = np.array([3, 0, 7, 7, 9])
+    x, t = dataset.batch(indices)
+    want_x, want_t = _per_item(dataset, indices)
+    assert x.dtype == want_x.dtype and t.dtype == want_t.dtype
+    np.testing.assert_array_equal(x, want_x)
+    np.testing.assert_array_equal(t, want_t)
+    loader = DataLoader(dataset, 4, shuffle=False)
+    got = [b for b in loader]
+    assert [len(b[0]) for b in got] == [4, 4, 2]
+    np.testing.assert_array_equal(got[0][0], _per_item(dataset, range(4))[0])
+
+
+def test_datasets_that_cannot_batch_are_stacked_item_by_item():
+    class Shifted(_Images):  # its own __getitem__: the loader must call it
+        def __getitem__(self, index):
+            x, t = super().__getitem__(index)
+            return x + 1, t
+
+    shifted = Shifted()
+    assert shifted.batch([0, 1]) is None
+    x, _ = next(iter(DataLoader(shifted, 2, shuffle=False)))
+    np.testing.assert_array_equal(x, shifted.data[:2] + 1)
+    custom = _Images(transform=lambda a: a * 2)  # a plain function has no batch form
+    assert custom.batch([0]) is None
+    x, _ = next(iter(DataLoader(custom, 3, shuffle=False)))
+    np.testing.assert_array_equal(x, custom.data[:3] * 2)

@@ -11,6 +11,17 @@ def _identity(x: Any) -> Any:
     return x
 
 
+def _batches(transform: Any) -> bool:
+    """Whether ``transform`` can be applied to a stacked batch at once."""
+    if transform is _identity:
+        return True
+    return callable(getattr(transform, "batch", None)) and getattr(transform, "batchable", True)
+
+
+def _apply_batch(transform: Any, arrays: np.ndarray) -> np.ndarray:
+    return arrays if transform is _identity else transform.batch(arrays)
+
+
 def resolve_transform(transform: Callable[[Any], Any] | None | str,
                       default: Callable[[], Callable[[Any], Any]], who: str):
     """The transform a dataset uses: ``'default'`` builds the dataset's own, else ``transform``."""
@@ -47,6 +58,27 @@ class Dataset:
         if self.label is None:
             return x, None
         return x, self.target_transform(self.label[index])
+
+    def batch(self, indices: Any) -> tuple[Any, Any] | None:
+        """The items at ``indices`` stacked into ``(x, t)``, with each transform applied to the
+        whole batch in one NumPy call, or None when that is not possible (then a loader
+        stacks ``self[i]`` item by item, which gives the same values).
+
+        Possible when ``data`` (and ``label``) are arrays and each transform is the identity
+        or has a ``batch`` method (:class:`dezero.transforms.Compose` of Normalize, Flatten,
+        AsType ...), and a subclass has not redefined ``__getitem__``.
+        """
+        if type(self).__getitem__ is not Dataset.__getitem__ or not isinstance(
+                self.data, np.ndarray) or not (self.label is None or
+                                               isinstance(self.label, np.ndarray)):
+            return None
+        transforms = (self.transform, self.target_transform)
+        if not all(_batches(t) for t in transforms):
+            return None
+        x = _apply_batch(self.transform, self.data[indices])
+        if self.label is None:
+            return x, np.array([None] * len(x), dtype=object)
+        return x, _apply_batch(self.target_transform, self.label[indices])
 
     def __len__(self) -> int:
         """Number of items."""
