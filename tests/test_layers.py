@@ -396,3 +396,24 @@ def test_deepcopy_gives_an_independent_model():
     for name, p in target.named_params():
         np.testing.assert_array_equal(p.data, frozen[name])
     assert not np.array_equal(model.l0.W.data, target.l0.W.data)
+
+
+def test_call_records_weak_inputs_and_outputs_without_touching_the_registries():
+    layer = L.Linear(2, in_size=3)
+    x = Variable(np.ones((1, 3), dtype=np.float32))
+    y = layer(x)
+    assert layer.inputs[0]() is x and layer.outputs[0]() is y
+    assert [name for name, _ in layer.named_params()] == ["W", "b"]
+
+    class Odd(L.Layer):  # a Parameter registered under the name call() records into
+        def __init__(self):
+            super().__init__()
+            self.inputs = Parameter(np.ones(1))
+
+        def forward(self, v):
+            return v * 2
+
+    odd = Odd()
+    odd(Variable(np.ones(1)))
+    assert list(odd.params()) == []  # replaced by the record, as an assignment would
+    assert isinstance(odd.inputs, list) and len(odd.inputs) == 1

@@ -168,8 +168,16 @@ class Layer:
             outputs = self.forward(*inputs)
         if not isinstance(outputs, tuple):
             outputs = (outputs,)
-        self.inputs = [_weak(x) for x in inputs]
-        self.outputs = [_weak(y) for y in outputs]
+        # Plain attributes (never Parameters or Layers): stored without __setattr__'s
+        # registry bookkeeping, which would cost more than the rest of a small layer's call.
+        d = self.__dict__
+        registered = (*d.get("_params", ()), *d.get("_states", ()))
+        if "inputs" not in registered and "outputs" not in registered:
+            d["inputs"] = [_weak(x) for x in inputs]
+            d["outputs"] = [_weak(y) for y in outputs]
+        else:
+            self.inputs = [_weak(x) for x in inputs]
+            self.outputs = [_weak(y) for y in outputs]
         return outputs if len(outputs) > 1 else outputs[0]
 
     def forward(self, *inputs: Any) -> Any:
