@@ -214,3 +214,42 @@ def test_gpu_matches_cpu():
         outs.append([dezero.cuda.as_numpy(a) for a in (y.data, xv.grad.data, Wv.grad.data)])
     for cpu, gpu in zip(*outs):
         np.testing.assert_allclose(gpu, cpu, rtol=1e-10, atol=1e-10)
+
+
+# -- the fast paths of the array kernels --------------------------------------------------
+@pytest.mark.parametrize("shape,k,s,p", [
+    ((2, 3, 7, 6), (3, 3), (1, 1), (1, 1)),
+    ((1, 2, 9, 8), (3, 2), (2, 3), (2, 1)),
+    ((2, 1, 5, 5), (5, 5), (1, 1), (4, 4)),
+    ((1, 1, 6, 7), (2, 2), (3, 3), (0, 1)),
+])
+def test_col2im_clipped_adds_match_loops(shape, k, s, p):
+    """col2im accumulates straight into the unpadded image, clipping each kernel offset's
+    windows; compare with a pixel loop over a padded buffer."""
+    from dezero.functions.conv import col2im_array, conv_geometry
+    oh, ow = conv_geometry("t", shape, k, s, p)[3]
+    col = rng.standard_normal(shape[:2] + tuple(k) + (oh, ow))
+    np.testing.assert_allclose(col2im_array(col, shape, k, s, p, to_matrix=False),
+                               col2im_ref(col, shape, k, s, p, to_matrix=False), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape,k", [((2, 3, 8, 6), 2), ((1, 2, 7, 9), 2), ((2, 1, 9, 7), 3),
+                                     ((1, 1, 6, 6), (2, 3))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pooling_tiling_backward_matches_scatter(shape, k, dtype):
+    """kernel = stride, no pad (also with rows/columns no window covers): the one-pass
+    routing equals the generic scatter-add, ties included, and keeps the dtype."""
+    from dezero.functions.pool import _Windows
+    x = rng.integers(0, 3, shape).astype(dtype)  # many ties
+    y = F.pooling(x, k, stride=k)
+    f = y.creator
+    assert f.windows.tiles
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    got = f.backward(Variable(gy)).data
+    generic = _Windows(f.windows.input_shape, f.windows.kernel_size, f.windows.stride,
+                       f.windows.pad).scatter(lambda i: gy * (f.indexes == i), gy)
+    assert got.dtype == dtype and got.shape == shape
+    np.testing.assert_array_equal(got, generic)
+    xv = Variable(x)
+    F.sum(F.pooling(xv, k, stride=k) * gy).backward()
+    np.testing.assert_array_equal(xv.grad.data, generic)
