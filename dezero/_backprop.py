@@ -32,7 +32,7 @@ from typing import Any, Callable
 from dezero import cuda
 from dezero._config import ARRAY_MODE, enable_backprop_var
 
-from dezero.core import Function, Variable, _data_epoch, as_variable
+from dezero.core import Function, Variable, _data_epoch, _output_variable, as_variable
 from dezero.utils.checks import check_callable, describe
 
 
@@ -160,24 +160,22 @@ def _output_grads(f: "Function") -> list:
     for i, ref in enumerate(f.outputs):
         y = ref()
         gy = None if y is None else y.grad
-        if gy is None:
-            shape, dtype = f._output_meta[i] if hasattr(f, "_output_meta") else (
-                y._data.shape, y._data.dtype)
-            xp = cuda.get_array_module(f.inputs[0]._data)
-            dtype = dtype if dtype.kind in "fc" else xp.float64
-            gy = Variable(xp.zeros(shape, dtype=dtype))
-        gys.append(gy)
+        gys.append(Variable(_zero_gradient(f, i, y)) if gy is None else gy)
     return gys
 
 
-def _as_tuple(f: "Function", gxs: Any) -> tuple:
-    """``f.backward``'s result as a tuple, at most one gradient per input."""
-    if not isinstance(gxs, tuple):
-        gxs = (gxs,)
-    if len(gxs) > len(f.inputs):
-        raise ValueError(f"{type(f).__name__}.backward returned {len(gxs)} gradients "
-                         f"for {len(f.inputs)} inputs")
-    return gxs
+def _zero_gradient(f: "Function", i: int, y: "Variable | None") -> Any:
+    """Zeros for output ``i`` of ``f`` (``y``, or None once it is gone): its shape, a
+    floating dtype."""
+    shape, dtype = f._output_meta[i] if hasattr(f, "_output_meta") else (
+        y._data.shape, y._data.dtype)
+    xp = cuda.get_array_module(f.inputs[0]._data)
+    return xp.zeros(shape, dtype=dtype if dtype.kind in "fc" else xp.float64)
+
+
+def _count_error(f: "Function", gxs: tuple) -> ValueError:
+    return ValueError(f"{type(f).__name__}.backward returned {len(gxs)} gradients "
+                      f"for {len(f.inputs)} inputs")
 
 
 def _shape_error(f: "Function", i: int, shape: tuple, x: "Variable") -> ValueError:
@@ -246,8 +244,12 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
                 _hook_outputs(outputs)
             out = outputs[0]() if len(outputs) == 1 else None
             gys = (out.grad,) if out is not None and out.grad is not None else _output_grads(f)
-            gxs = _as_tuple(f, f.backward(*gys) if mode is None else mode(f, gys))
+            gxs = f.backward(*gys) if mode is None else mode(f, gys)
+            if type(gxs) is not tuple:
+                gxs = (gxs,)
             inputs = f.inputs
+            if len(gxs) > len(inputs):
+                raise _count_error(f, gxs)
             for i, gx in enumerate(gxs):
                 if gx is None:
                     continue
@@ -311,12 +313,11 @@ def _backward_on_arrays(y: "Variable") -> None:
     """The traversal of :func:`backward` for a gradient nobody differentiates.
 
     The order, the summing of gradients and the checks are those of the Variable
-    path; the gradients are arrays, kept in a dict by the id of their Variable (each
-    stays alive: ``seen`` holds every Function, and so every input, until the end).
+    path.  An intermediate Variable's ``grad`` holds a raw array while the traversal
+    runs, and is cleared once its creator has used it (as the Variable path clears
+    it); only the leaves' gradients are stored as Variables.
     """
-    seed = y.grad._data
-    grads: dict = {id(y): seed}
-    kept: set = {id(seed)}  # arrays a leaf (or y) holds: a leaf gets a copy of those
+    kept: set = {id(y.grad._data)}  # arrays y or a leaf holds: a leaf gets a copy of those
     heap: list = [(-y.creator.generation, 0, y.creator)]
     seen: set = {y.creator}
     counter = 1
@@ -327,11 +328,24 @@ def _backward_on_arrays(y: "Variable") -> None:
             f = heappop(heap)[2]
             if _data_epoch[0] != f._epoch:
                 _check_version(f)
-            gys = [_array_gradient(f, i, ref, grads) for i, ref in enumerate(f.outputs)]
+            outputs = f.outputs
+            if len(outputs) == 1:  # the common case, written out: a call costs here
+                out = outputs[0]()
+                gy = None if out is None else out.grad
+                if gy is None:
+                    gys = (_zero_gradient(f, 0, out),)
+                else:
+                    out.grad = None
+                    gys = (gy._data if isinstance(gy, Variable) else gy,)
+            else:
+                gys = [_array_gradient(f, i, ref) for i, ref in enumerate(outputs)]
             # a Function from elsewhere gets Variables, under no_grad
-            gxs = _as_tuple(f, f.backward(*gys) if f._array_backward
-                            else _backward_on_variables(f, gys))
+            gxs = f.backward(*gys) if f._array_backward else _backward_on_variables(f, gys)
+            if type(gxs) is not tuple:
+                gxs = (gxs,)
             inputs = f.inputs
+            if len(gxs) > len(inputs):
+                raise _count_error(f, gxs)
             for i, gx in enumerate(gxs):
                 if gx is None:
                     continue
@@ -343,6 +357,7 @@ def _backward_on_arrays(y: "Variable") -> None:
                 if gx.shape != x._data.shape:
                     raise _shape_error(f, i, gx.shape, x)
                 creator = x.creator
+                old = x.grad
                 if creator is None:
                     # A leaf keeps its gradient: accumulated under the lock (other threads
                     # may backpropagate into it), never sharing an array held elsewhere.
@@ -352,34 +367,40 @@ def _backward_on_arrays(y: "Variable") -> None:
                             if id(gx) in kept:
                                 gx = gx.copy()
                             kept.add(id(gx))
-                            x.grad = Variable(gx)
+                            x.grad = _output_variable(gx)
                         else:
-                            x.grad = Variable((old._data if isinstance(old, Variable)
-                                               else old) + gx)
+                            x.grad = _output_variable((old._data if isinstance(old, Variable)
+                                                       else old) + gx)
                     continue
-                key = id(x)
-                previous = grads.get(key)
-                grads[key] = gx if previous is None else previous + gx
+                # (a Variable left from an earlier retain_grad call adds up, as on the
+                # Variable path; in ARRAY_MODE the sum is an array)
+                x.grad = gx if old is None else old + gx
                 if creator not in seen:
                     seen.add(creator)
                     counter += 1
                     heappush(heap, (-creator.generation, counter, creator))
-        y.grad = None  # as on the Variable path: an output keeps no gradient
+    except BaseException:
+        # An intermediate must not keep a raw array as its grad: clear what is left.
+        for g in seen:
+            for ref in g.outputs:
+                out = ref()
+                if out is not None and out.grad is not None and \
+                        not isinstance(out.grad, Variable):
+                    out.grad = None
+        raise
     finally:
         enable_backprop_var.reset(token)
 
 
-def _array_gradient(f: "Function", i: int, ref: weakref.ref, grads: dict) -> Any:
-    """The gradient array of ``f``'s output ``i``: what reached it, else zeros."""
+def _array_gradient(f: "Function", i: int, ref: weakref.ref) -> Any:
+    """The gradient array of ``f``'s output ``i`` (what reached it, else zeros), taken
+    off the output: an intermediate keeps no gradient after its creator has run."""
     out = ref()
-    if out is not None:
-        gy = grads.pop(id(out), None)
-        if gy is not None:
-            return gy
-    shape, dtype = f._output_meta[i] if hasattr(f, "_output_meta") else (
-        out._data.shape, out._data.dtype)
-    xp = cuda.get_array_module(f.inputs[0]._data)
-    return xp.zeros(shape, dtype=dtype if dtype.kind in "fc" else xp.float64)
+    if out is None or out.grad is None:
+        return _zero_gradient(f, i, out)
+    gy = out.grad
+    out.grad = None
+    return gy._data if isinstance(gy, Variable) else gy
 
 
 def _backward_on_variables(f: "Function", gys: list) -> Any:

@@ -124,9 +124,10 @@ def _as_input(who: str, value: Any) -> "Variable":
     ``who``: None, strings, lists and other objects are not arrays."""
     if isinstance(value, Variable):
         return value
-    if value is not None and (isinstance(value, _ARRAY_TYPES) or np.isscalar(value)):
+    array = isinstance(value, _ARRAY_TYPES)  # the common case: no np.isscalar, no as_array
+    if array or (value is not None and np.isscalar(value)):
         try:
-            return Variable(as_array(value))
+            return Variable(value if array else as_array(value))
         except TypeError as e:
             raise TypeError(f"{who}: {e}") from None
     text = repr(value)

@@ -259,3 +259,22 @@ def test_functions_defined_elsewhere_still_get_variables_in_backward():
     F.sum(F.sin(_OldStyleSquare()(x))).backward()  # mixed: built-in and user Functions
     np.testing.assert_allclose(x.grad.data, np.cos(x.data ** 2) * 2 * x.data)
     assert isinstance(x.grad, Variable) and x.grad.creator is None
+
+
+def test_array_level_backward_leaves_no_raw_arrays_behind_when_a_backward_fails():
+    class Fails(Function):
+        def forward(self, x):
+            return x * 1.0
+
+        def backward(self, gy):
+            raise RuntimeError("planted failure")
+
+    x = Variable(np.array([1.0, 2.0]))
+    p = F.sin(x)
+    a = Fails()(p)  # generation 1: runs before cos's Function (generation 0) ...
+    q = F.cos(x)
+    y = a + q  # ... so q still holds its gradient, an array, when Fails raises
+    with pytest.raises(RuntimeError, match="planted failure"):
+        F.sum(y).backward()
+    for v in (p, a, q, y):
+        assert v.grad is None or isinstance(v.grad, Variable)
