@@ -318,19 +318,32 @@ def _backward_on_arrays(y: "Variable") -> None:
     it); only the leaves' gradients are stored as Variables.
     """
     kept: set = {id(y.grad._data)}  # arrays y or a leaf holds: a leaf gets a copy of those
-    heap: list = [(-y.creator.generation, 0, y.creator)]
+    heap: list = []
     seen: set = {y.creator}
-    counter = 1
+    counter = 0
     heappush, heappop = heapq.heappush, heapq.heappop
+    # The next Function to run when it is the only one waiting: the heap would return it
+    # anyway, so a chain (one new Function per step, nothing else pending) skips the
+    # push and the pop.  Once a second one is found, both go to the heap in the order
+    # found, which keeps the heap's tie-breaking.
+    nxt = y.creator
+    # No data is replaced while this traversal runs (no hooks, no modes; the backward
+    # methods only compute), so the replacement counter is read once.
+    epoch = _data_epoch[0]
     token = enable_backprop_var.set(ARRAY_MODE)
     try:
-        while heap:
-            f = heappop(heap)[2]
-            if _data_epoch[0] != f._epoch:
+        while True:
+            if nxt is not None:
+                f, nxt = nxt, None
+            elif heap:
+                f = heappop(heap)[2]
+            else:
+                break
+            if epoch != f._epoch:
                 _check_version(f)
-            outputs = f.outputs
-            if len(outputs) == 1:  # the common case, written out: a call costs here
-                out = outputs[0]()
+            out = f._out
+            if type(out) is not tuple:  # one output, the common case: written out
+                out = out()
                 gy = None if out is None else out.grad
                 if gy is None:
                     gys = (_zero_gradient(f, 0, out),)
@@ -338,12 +351,14 @@ def _backward_on_arrays(y: "Variable") -> None:
                     out.grad = None
                     gys = (gy._data if isinstance(gy, Variable) else gy,)
             else:
-                gys = [_array_gradient(f, i, ref) for i, ref in enumerate(outputs)]
+                gys = [_array_gradient(f, i, ref) for i, ref in enumerate(out)]
             # a Function from elsewhere gets Variables, under no_grad
             gxs = f.backward(*gys) if f._array_backward else _backward_on_variables(f, gys)
+            inputs = f._in
             if type(gxs) is not tuple:
                 gxs = (gxs,)
-            inputs = f.inputs
+            if type(inputs) is not tuple:
+                inputs = (inputs,)
             if len(gxs) > len(inputs):
                 raise _count_error(f, gxs)
             for i, gx in enumerate(gxs):
@@ -352,12 +367,14 @@ def _backward_on_arrays(y: "Variable") -> None:
                 x = inputs[i]
                 if isinstance(gx, Variable):
                     gx = gx._data
-                elif not hasattr(gx, "shape"):
-                    gx = as_variable(gx)._data  # a number: checked as the Variable path does
-                if gx.shape != x._data.shape:
-                    raise _shape_error(f, i, gx.shape, x)
+                try:
+                    shape = gx.shape
+                except AttributeError:  # a number: checked as the Variable path does
+                    gx = as_variable(gx)._data
+                    shape = gx.shape
+                if shape != x._data.shape:
+                    raise _shape_error(f, i, shape, x)
                 creator = x.creator
-                old = x.grad
                 if creator is None:
                     # A leaf keeps its gradient: accumulated under the lock (other threads
                     # may backpropagate into it), never sharing an array held elsewhere.
@@ -374,11 +391,19 @@ def _backward_on_arrays(y: "Variable") -> None:
                     continue
                 # (a Variable left from an earlier retain_grad call adds up, as on the
                 # Variable path; in ARRAY_MODE the sum is an array)
+                old = x.grad
                 x.grad = gx if old is None else old + gx
                 if creator not in seen:
                     seen.add(creator)
-                    counter += 1
-                    heappush(heap, (-creator.generation, counter, creator))
+                    if nxt is None and not heap:
+                        nxt = creator
+                    else:
+                        if nxt is not None:
+                            counter += 1
+                            heappush(heap, (-nxt.generation, counter, nxt))
+                            nxt = None
+                        counter += 1
+                        heappush(heap, (-creator.generation, counter, creator))
     except BaseException:
         # An intermediate must not keep a raw array as its grad: clear what is left.
         for g in seen:

@@ -49,7 +49,7 @@ def _traced_data(self: Variable) -> Any:
                       "the value, and any Python control flow depending on it, is frozen into "
                       "the program as it was for the example inputs", TracerWarning,
                       stacklevel=2)
-    return self._data
+    return _PLAIN_DATA.fget(self)
 
 
 _TRACING_DATA = property(_traced_data, _PLAIN_DATA.fset, _PLAIN_DATA.fdel, _PLAIN_DATA.__doc__)

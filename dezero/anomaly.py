@@ -146,6 +146,8 @@ def _describe_site(function: str, site: CallSite | None) -> str:
 def _fingerprint(a: Any) -> Any:
     """A value that changes when the contents of ``a`` change: a CRC-32 of a NumPy array's
     bytes, a copy of a GPU array."""
+    if isinstance(a, np.generic):  # a 0-d result a Variable keeps as a NumPy scalar
+        a = np.asarray(a)
     if isinstance(a, np.ndarray):
         return zlib.crc32(a if a.flags.c_contiguous else np.ascontiguousarray(a))
     return a.copy()
@@ -153,7 +155,7 @@ def _fingerprint(a: Any) -> Any:
 
 def _unchanged(fingerprint: Any, a: Any) -> bool:
     """Whether ``a`` still holds what it held when ``fingerprint`` was taken."""
-    if isinstance(a, np.ndarray):
+    if isinstance(a, (np.ndarray, np.generic)):
         return fingerprint == _fingerprint(a)
     if fingerprint.shape != a.shape or fingerprint.dtype != a.dtype:
         return False

@@ -19,6 +19,11 @@ try:  # the array types a Variable may hold
     _ARRAY_TYPES: tuple[type, ...] = (np.ndarray, cuda.cp.ndarray)  # type: ignore[union-attr]
 except AttributeError:
     _ARRAY_TYPES = (np.ndarray,)
+# What a Variable's ``_data`` may hold: an array, or a NumPy scalar standing for the 0-d
+# array it equals.  NumPy returns scalars from 0-d arithmetic, and arithmetic on them
+# is about ten times faster than on 0-d arrays, so results are kept as they come and
+# turned into a 0-d array only when ``data`` is read (see Variable.data).
+_HELD_TYPES = _ARRAY_TYPES + (np.generic,)
 
 
 # The debugging modes' forward hook (dezero._modes.forward), set only while
@@ -95,7 +100,7 @@ def _output_variable(y: Any) -> "Variable":
     Skips ``Variable.__init__``'s validation: the array came from our own forward.
     """
     v = Variable.__new__(Variable)
-    v._data = y if isinstance(y, _ARRAY_TYPES) else np.asarray(y)
+    v._data = y if isinstance(y, _HELD_TYPES) else np.asarray(y)
     v.name = None
     v.grad = None
     v.creator = None
@@ -110,6 +115,14 @@ _ARRAY_BACKWARD_MODULES = frozenset(
     f"dezero.functions.{family}" for family in (
         "activation", "arithmetic", "attention", "conv", "elementwise", "linalg", "loss",
         "normalization", "pool", "reduction", "shape"))
+
+
+def _as_result(ys: Any) -> Any:
+    """An array-mode forward result that is neither an array nor a NumPy scalar: a
+    tuple (several outputs) becomes a list, a Python number a 0-d array."""
+    if type(ys) is tuple:
+        return [y if isinstance(y, _HELD_TYPES) else np.asarray(y) for y in ys]
+    return np.asarray(ys)
 
 
 def _empty_error(v: "Variable", what: str) -> TypeError:
@@ -174,7 +187,10 @@ class Variable:
     @property
     def data(self) -> Any:
         """The array this Variable holds (``None`` for an empty Variable)."""
-        return self._data
+        data = self._data
+        if isinstance(data, np.generic):  # a 0-d result kept as a scalar: see _HELD_TYPES
+            data = self._data = np.asarray(data)
+        return data
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -229,7 +245,7 @@ class Variable:
     def __len__(self) -> int:
         if self._data is None:
             raise _empty_error(self, "len()")
-        return len(self._data)
+        return len(self.data)
 
     def __repr__(self) -> str:
         if self._data is None:
@@ -406,15 +422,41 @@ class Function:
     is itself built from Functions, every op can be differentiated again.
     """
 
-    # inputs/outputs/generation are set only when the call is recorded.
-    inputs: tuple[Variable, ...]
-    outputs: tuple[weakref.ref, ...]
+    # Set only when the call is recorded.  ``inputs`` and ``outputs`` are properties over
+    # ``_in`` and ``_out``, which hold a lone input Variable or output weak reference
+    # itself (the common case) and a tuple otherwise: a recorded op then allocates no
+    # tuple to keep, which saves memory and, above all, objects the cyclic garbage
+    # collector would scan while the graph is alive (see docs/design/performance.md).
     generation: int
+    _in: "Variable | tuple[Variable, ...]"
+    _out: "weakref.ref | tuple[weakref.ref, ...]"
     # Whether a backward without create_graph may hand this Function's backward arrays
     # instead of Variables (dezero._backprop's array-level path).  True for the
     # Functions of dezero.functions, whose backwards the per-op tests run both ways;
     # a Function defined elsewhere gets Variables, as DeZero's always did.
     _array_backward = False
+
+    @property
+    def inputs(self) -> tuple[Variable, ...]:
+        """The input Variables of the recorded call (held strongly), as a tuple."""
+        x = self._in
+        return x if type(x) is tuple else (x,)
+
+    @inputs.setter
+    def inputs(self, value: Any) -> None:
+        value = tuple(value)
+        self._in = value[0] if len(value) == 1 else value
+
+    @property
+    def outputs(self) -> tuple[weakref.ref, ...]:
+        """Weak references to the output Variables of the recorded call, as a tuple."""
+        y = self._out
+        return y if type(y) is tuple else (y,)
+
+    @outputs.setter
+    def outputs(self, value: Any) -> None:
+        value = tuple(value)
+        self._out = value[0] if len(value) == 1 else value
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -425,6 +467,10 @@ class Function:
         # (list comprehensions cost a frame each on Python 3.11).
         record = enable_backprop_var.get()
         if record is ARRAY_MODE:  # gradient arithmetic of an array-level backward
+            if len(inputs) == 1:  # most of it is unary (gy * c, -gy ...): no extra call
+                x = inputs[0]
+                ys = self.forward(x._data if isinstance(x, Variable) else x)
+                return ys if isinstance(ys, _HELD_TYPES) else _as_result(ys)
             return self._call_on_arrays(inputs)
         for x in inputs:
             if not isinstance(x, Variable):
@@ -451,20 +497,27 @@ class Function:
         if type(ys) is not tuple:
             # _output_variable, inlined
             y = Variable.__new__(Variable)
-            y._data = ys if isinstance(ys, _ARRAY_TYPES) else np.asarray(ys)
+            y._data = ys if isinstance(ys, _HELD_TYPES) else np.asarray(ys)
             y.name = y.grad = y.creator = None
-            y.generation = y._version = 0
-            if record:
-                generation = inputs[0].generation
+            y._version = 0
+            if not record:
+                y.generation = 0
+                return y
+            if n == 1:
+                x = inputs[0]
+                self._in = x
+                generation = x.generation
+            else:
+                self._in = inputs
+                generation = 0
                 for x in inputs:
                     if x.generation > generation:
                         generation = x.generation
-                self.generation = generation
-                y.creator = self
-                y.generation = generation + 1
-                self.inputs = inputs
-                self.outputs = (weakref.ref(y),)
-                self._epoch = _data_epoch[0]
+            self.generation = generation
+            y.creator = self
+            y.generation = generation + 1
+            self._out = weakref.ref(y)
+            self._epoch = _data_epoch[0]
             return y
 
         outputs = [_output_variable(y) for y in ys]
@@ -474,7 +527,7 @@ class Function:
                 y.creator = self
                 y.generation = self.generation + 1
             self.inputs = inputs
-            self.outputs = tuple(weakref.ref(y) for y in outputs)
+            self.outputs = [weakref.ref(y) for y in outputs]
             self._epoch = _data_epoch[0]
             # Kept so that an output dropped by the caller gets a zero gradient.
             self._output_meta = [(y._data.shape, y._data.dtype) for y in outputs]
@@ -484,9 +537,7 @@ class Function:
         """The forward's arrays for Variables or arrays ``inputs``: no Variable, no graph.
         Used only while an array-level backward runs (``dezero._backprop``)."""
         ys = self.forward(*[x._data if isinstance(x, Variable) else x for x in inputs])
-        if type(ys) is tuple:
-            return [y if isinstance(y, _ARRAY_TYPES) else np.asarray(y) for y in ys]
-        return ys if isinstance(ys, _ARRAY_TYPES) else np.asarray(ys)
+        return ys if isinstance(ys, _HELD_TYPES) else _as_result(ys)
 
     def forward(self, *xs: Any) -> Any:
         """Compute the outputs from input arrays."""

@@ -18,9 +18,9 @@ except Exception:  # ImportError, or a CuPy that finds no CUDA driver
 
 def get_array_module(x: Any):
     """Return ``cupy`` when ``x`` (a Variable or array) lives on the GPU, else ``numpy``."""
-    data = getattr(x, "data", x) if not isinstance(x, np.ndarray) else x
-    if cp is None:
+    if cp is None or isinstance(x, (np.ndarray, np.generic)):
         return np
+    data = getattr(x, "data", x)
     return cp.get_array_module(data)
 
 

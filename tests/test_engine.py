@@ -244,3 +244,41 @@ def test_gradient_passed_through_several_functions_is_not_shared():
     assert x.grad is not w.grad
     x.grad.data *= 10
     np.testing.assert_array_equal(w.grad.data, [1, 1, 1])
+
+
+def test_zero_d_results_are_read_as_arrays():
+    # 0-d results are kept as NumPy scalars inside (fast arithmetic) but read as arrays
+    x = Variable(np.array(0.5, dtype=np.float32))
+    y = F.relu(x * -0.5 + 1.5)
+    z = y * y
+    z.backward()
+    for v in (y, z, x.grad):
+        assert type(v.data) is np.ndarray and v.data.ndim == 0
+        assert v.data.dtype == np.float32 and v.dtype == np.float32 and v.shape == ()
+        assert v.data is v.data  # converted once, then the same array
+    y.data[...] = 7.0  # an in-place write through .data sticks
+    assert float(y.data) == 7.0 and repr(y) == "variable(7.0)"
+    assert float(z.data) == 1.25 ** 2 and float(x.grad.data) == 2 * 1.25 * -0.5
+
+
+def test_recorded_op_keeps_three_tracked_objects():
+    # A recorded unary op keeps its Function, its output Variable and one weak reference
+    # alive, and no tuples: fewer objects for the cyclic collector to scan while a graph
+    # lives (the inputs/outputs tuples are built on access).
+    x = Variable(np.array(1.0))
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        y = x
+        for _ in range(1000):
+            y = F.relu(y * 1.0)
+        kept = len(gc.get_objects()) - before
+    finally:
+        gc.enable()
+    assert kept <= 3 * 2000 + 50, kept
+    f = y.creator
+    assert f.inputs[0] is f._in and f.outputs[0]() is y
+    assert type(f.inputs) is tuple and type(f.outputs) is tuple
+    f.inputs = [x]  # settable, as plain attributes were
+    assert f.inputs == (x,)
