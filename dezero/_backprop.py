@@ -318,92 +318,100 @@ def _backward_on_arrays(y: "Variable") -> None:
     it); only the leaves' gradients are stored as Variables.
     """
     kept: set = {id(y.grad._data)}  # arrays y or a leaf holds: a leaf gets a copy of those
-    heap: list = []
+    # The heap on generation holds one entry per generation with Functions waiting, and
+    # each generation's Functions wait in a list in the order found: the same order as a
+    # heap of (-generation, order found, Function) entries, since every Function found
+    # while a generation runs has a lower one, but a push and a pop per generation rather
+    # than per Function.
+    bucket = [y.creator]  # the generation running now
+    waiting: dict = {}  # generation -> the Functions found at it, in the order found
+    generations: list = []  # heap of -generation, one entry per key of ``waiting``
+    # A Function found while nothing else waits (a chain: one per step) is kept aside
+    # rather than put in ``waiting``; it runs next, as the heap would have it.
+    lone = None
     seen: set = {y.creator}
-    counter = 0
     heappush, heappop = heapq.heappush, heapq.heappop
-    # The next Function to run when it is the only one waiting: the heap would return it
-    # anyway, so a chain (one new Function per step, nothing else pending) skips the
-    # push and the pop.  Once a second one is found, both go to the heap in the order
-    # found, which keeps the heap's tie-breaking.
-    nxt = y.creator
     # No data is replaced while this traversal runs (no hooks, no modes; the backward
     # methods only compute), so the replacement counter is read once.
     epoch = _data_epoch[0]
     token = enable_backprop_var.set(ARRAY_MODE)
     try:
         while True:
-            if nxt is not None:
-                f, nxt = nxt, None
-            elif heap:
-                f = heappop(heap)[2]
+            for f in bucket:
+                if epoch != f._epoch:
+                    _check_version(f)
+                out = f._out
+                if type(out) is not tuple:  # one output, the common case: written out
+                    out = out()
+                    gy = None if out is None else out.grad
+                    if gy is None:
+                        gys = (_zero_gradient(f, 0, out),)
+                    else:
+                        out.grad = None
+                        gys = (gy._data if isinstance(gy, Variable) else gy,)
+                else:
+                    gys = [_array_gradient(f, i, ref) for i, ref in enumerate(out)]
+                # a Function from elsewhere gets Variables, under no_grad
+                gxs = f.backward(*gys) if f._array_backward else _backward_on_variables(f, gys)
+                inputs = f._in
+                if type(gxs) is not tuple:
+                    gxs = (gxs,)
+                if type(inputs) is not tuple:
+                    inputs = (inputs,)
+                if len(gxs) > len(inputs):
+                    raise _count_error(f, gxs)
+                for i, gx in enumerate(gxs):
+                    if gx is None:
+                        continue
+                    x = inputs[i]
+                    if isinstance(gx, Variable):
+                        gx = gx._data
+                    try:
+                        shape = gx.shape
+                    except AttributeError:  # a number: checked as the Variable path does
+                        gx = as_variable(gx)._data
+                        shape = gx.shape
+                    if shape != x._data.shape:
+                        raise _shape_error(f, i, shape, x)
+                    creator = x.creator
+                    if creator is None:
+                        # A leaf keeps its gradient: accumulated under the lock (other threads
+                        # may backpropagate into it), never sharing an array held elsewhere.
+                        with _kept_grad_lock:
+                            old = x.grad
+                            if old is None:
+                                if id(gx) in kept:
+                                    gx = gx.copy()
+                                kept.add(id(gx))
+                                x.grad = _output_variable(gx)
+                            else:
+                                x.grad = _output_variable((old._data if isinstance(old, Variable)
+                                                           else old) + gx)
+                        continue
+                    # (a Variable left from an earlier retain_grad call adds up, as on the
+                    # Variable path; in ARRAY_MODE the sum is an array)
+                    old = x.grad
+                    x.grad = gx if old is None else old + gx
+                    if creator not in seen:
+                        seen.add(creator)
+                        if lone is None and not generations:
+                            lone = creator
+                            continue
+                        # a second one found: both wait in their generations
+                        for c in (creator,) if lone is None else (lone, creator):
+                            found = waiting.get(c.generation)
+                            if found is None:
+                                waiting[c.generation] = [c]
+                                heappush(generations, -c.generation)
+                            else:
+                                found.append(c)
+                        lone = None
+            if lone is not None:
+                bucket, lone = (lone,), None
+            elif generations:
+                bucket = waiting.pop(-heappop(generations))
             else:
                 break
-            if epoch != f._epoch:
-                _check_version(f)
-            out = f._out
-            if type(out) is not tuple:  # one output, the common case: written out
-                out = out()
-                gy = None if out is None else out.grad
-                if gy is None:
-                    gys = (_zero_gradient(f, 0, out),)
-                else:
-                    out.grad = None
-                    gys = (gy._data if isinstance(gy, Variable) else gy,)
-            else:
-                gys = [_array_gradient(f, i, ref) for i, ref in enumerate(out)]
-            # a Function from elsewhere gets Variables, under no_grad
-            gxs = f.backward(*gys) if f._array_backward else _backward_on_variables(f, gys)
-            inputs = f._in
-            if type(gxs) is not tuple:
-                gxs = (gxs,)
-            if type(inputs) is not tuple:
-                inputs = (inputs,)
-            if len(gxs) > len(inputs):
-                raise _count_error(f, gxs)
-            for i, gx in enumerate(gxs):
-                if gx is None:
-                    continue
-                x = inputs[i]
-                if isinstance(gx, Variable):
-                    gx = gx._data
-                try:
-                    shape = gx.shape
-                except AttributeError:  # a number: checked as the Variable path does
-                    gx = as_variable(gx)._data
-                    shape = gx.shape
-                if shape != x._data.shape:
-                    raise _shape_error(f, i, shape, x)
-                creator = x.creator
-                if creator is None:
-                    # A leaf keeps its gradient: accumulated under the lock (other threads
-                    # may backpropagate into it), never sharing an array held elsewhere.
-                    with _kept_grad_lock:
-                        old = x.grad
-                        if old is None:
-                            if id(gx) in kept:
-                                gx = gx.copy()
-                            kept.add(id(gx))
-                            x.grad = _output_variable(gx)
-                        else:
-                            x.grad = _output_variable((old._data if isinstance(old, Variable)
-                                                       else old) + gx)
-                    continue
-                # (a Variable left from an earlier retain_grad call adds up, as on the
-                # Variable path; in ARRAY_MODE the sum is an array)
-                old = x.grad
-                x.grad = gx if old is None else old + gx
-                if creator not in seen:
-                    seen.add(creator)
-                    if nxt is None and not heap:
-                        nxt = creator
-                    else:
-                        if nxt is not None:
-                            counter += 1
-                            heappush(heap, (-nxt.generation, counter, nxt))
-                            nxt = None
-                        counter += 1
-                        heappush(heap, (-creator.generation, counter, creator))
     except BaseException:
         # An intermediate must not keep a raw array as its grad: clear what is left.
         for g in seen:
