@@ -15,6 +15,11 @@ exits 1) and is described in its note.
    1568→10, on a (32, 1, 28, 28) batch. Compared with PyTorch (target ≤ 1.3×; DeZero 0.0.13:
    41 ms, PyTorch 6.4 ms).
 
+PyTorch is timed on one thread (``torch.set_num_threads(1)``) and on its default number of
+threads (restored afterwards), and each gets a ``dezero vs torch (… threads)`` row whose ratio is
+dezero / torch.  NumPy (so dezero) runs its matrix products on its BLAS's own threads; the floor
+rows' notes name the BLAS and, when known, its thread count.
+
 Every framework uses the same layout (W of a linear layer is (in, out), conv W is (OC, C, KH, KW)),
 the same initial weights and batch, softmax cross-entropy averaged over the batch and plain SGD.
 """
@@ -25,7 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from common import checked_row, optional_import, row, time_call
+from common import (blas_threads, checked_row, join_notes, numpy_blas_note, optional_import, row,
+                    time_call, torch_threads)
 
 import dezero.functions as F
 from dezero import Parameter, optimizers
@@ -233,8 +239,58 @@ def _one_step(net: Any, x: Any, t: Any) -> tuple[float, np.ndarray]:
     return loss, first.detach().numpy()
 
 
-def _torch_note(torch: Any) -> str:
-    return f"torch {torch.__version__} CPU, {torch.get_num_threads()} threads"
+def _threads(n: int) -> str:
+    """'1 thread', '2 threads' ..."""
+    return f"{n} thread" if n == 1 else f"{n} threads"
+
+
+def _time_torch(torch: Any, params: list[np.ndarray], kind: str, x: np.ndarray, t: np.ndarray,
+                iters: int, repeat: int, reference: tuple[float, np.ndarray],
+                ) -> list[tuple[int, float, str | None]]:
+    """[(threads, ms per iteration, None or a WRONG note)] of PyTorch on one thread and on its
+    default number of threads (once when that is 1); the thread count is restored after."""
+    tx, tt = torch.from_numpy(x), torch.from_numpy(t)
+    default = torch.get_num_threads()
+    timings = []
+    for n in sorted({1, default}):
+        with torch_threads(torch, n):
+            check = _agreement(f"torch ({_threads(n)})",
+                               _one_step(TorchNet(torch, params, kind), tx, tt), reference)
+            tnet = TorchNet(torch, params, kind)
+            timings.append((n, _per_iteration(lambda: tnet.step(tx, tt), iters, repeat), check))
+    return timings
+
+
+def _dezero_at(threads: list[int], step: Callable[[], Any], iters: int, repeat: int
+               ) -> dict[int, tuple[float, str | None]]:
+    """{threads: (ms per iteration of dezero's ``step``, a note)} with NumPy's BLAS held to
+    each thread count, so that each ``dezero vs torch (N threads)`` row compares like with
+    like; the note says when the BLAS threads could not be set (no threadpoolctl)."""
+    timings = {}
+    for n in threads:
+        with blas_threads(n) as held:
+            ms = _per_iteration(step, iters, repeat)
+        timings[n] = (ms, None if held else "numpy BLAS threads not set (no threadpoolctl)")
+    return timings
+
+
+def _torch_rows(label: str, torch: Any, timings: list[tuple[int, float, str | None]],
+                floor: float | None, dezero: dict[int, tuple[float, str | None]],
+                dezero_check: str | None, target: str | None) -> list[dict]:
+    """The ``torch (N threads)`` rows (ratio against ``floor``, if any) and the ``dezero vs
+    torch (N threads)`` rows (ratio dezero / torch, dezero's NumPy BLAS on the same number of
+    threads; wrong when either side was wrong)."""
+    default = torch.get_num_threads()
+    rows = []
+    for n, ms, check in timings:
+        note = f"torch {torch.__version__} CPU, {_threads(n)} (default {default})"
+        rows.append(checked_row(f"{label}: torch ({_threads(n)})", ms, "ms", floor, note, check))
+    for n, ms, check in timings:
+        dezero_ms, blas_note = dezero[n]
+        rows.append(checked_row(f"{label}: dezero vs torch ({_threads(n)})", dezero_ms, "ms", ms,
+                                join_notes(target, blas_note),
+                                join_notes(dezero_check, check)))
+    return rows
 
 
 # -- workloads -------------------------------------------------------------------------------------
@@ -245,19 +301,17 @@ def bench_small_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
     reference = _one_step(NumpyMLP(params, "sigmoid"), x, t)
     numpy_net = NumpyMLP(params, "sigmoid")
     floor = _per_iteration(lambda: numpy_net.step(x, t), iters, repeat)
-    rows = [row(f"{label}: numpy floor", floor, "ms", note="hand-written forward/backward/SGD")]
+    rows = [row(f"{label}: numpy floor", floor, "ms",
+                note=f"hand-written forward/backward/SGD; {numpy_blas_note()}")]
     check = _agreement("dezero", _one_step(DezeroNet(params, "sigmoid"), x, t), reference)
     net = DezeroNet(params, "sigmoid")
     value = _per_iteration(lambda: net.step(x, t), iters, repeat)
     rows.append(checked_row(f"{label}: dezero", value, "ms", floor,
                             "target ≤ 1.1× numpy; DeZero 0.0.13: 1.9 ms", check))
     if torch is not None:
-        tx, tt = torch.from_numpy(x), torch.from_numpy(t)
-        check = _agreement("torch", _one_step(TorchNet(torch, params, "sigmoid"), tx, tt),
-                           reference)
-        tnet = TorchNet(torch, params, "sigmoid")
-        value = _per_iteration(lambda: tnet.step(tx, tt), iters, repeat)
-        rows.append(checked_row(f"{label}: torch", value, "ms", floor, _torch_note(torch), check))
+        timings = _time_torch(torch, params, "sigmoid", x, t, iters, repeat, reference)
+        dezero = _dezero_at([n for n, _, _ in timings], lambda: net.step(x, t), iters, repeat)
+        rows += _torch_rows(label, torch, timings, floor, dezero, check, None)
     return rows
 
 
@@ -268,23 +322,18 @@ def bench_large_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
     reference = _one_step(NumpyMLP(params, "relu"), x, t)
     floor = _per_iteration(_matmuls_only(LARGE_SIZES, MLP_BATCH), iters, repeat)
     rows = [row(f"{label}: numpy matmuls only", floor, "ms",
-                note="the 8 matrix products of an iteration; DeZero 0.0.13 era: 5.3 ms")]
+                note="the 8 matrix products of an iteration; DeZero 0.0.13 era: 5.3 ms; "
+                     + numpy_blas_note())]
     check = _agreement("dezero", _one_step(DezeroNet(params, "relu"), x, t), reference)
     net = DezeroNet(params, "relu")
     dezero_ms = _per_iteration(lambda: net.step(x, t), iters, repeat)
-    torch_ms = None
     if torch is not None:
-        tx, tt = torch.from_numpy(x), torch.from_numpy(t)
-        torch_check = _agreement("torch", _one_step(TorchNet(torch, params, "relu"), tx, tt),
-                                 reference)
-        tnet = TorchNet(torch, params, "relu")
-        torch_ms = _per_iteration(lambda: tnet.step(tx, tt), iters, repeat)
-        rows.append(checked_row(f"{label}: torch", torch_ms, "ms", floor, _torch_note(torch),
-                                torch_check))
-        rows.append(checked_row(f"{label}: dezero vs torch", dezero_ms, "ms", torch_ms,
-                                "target ≤ 1.2× torch; DeZero 0.0.13: 24 ms", check))
+        timings = _time_torch(torch, params, "relu", x, t, iters, repeat, reference)
+        dezero = _dezero_at([n for n, _, _ in timings], lambda: net.step(x, t), iters, repeat)
+        rows += _torch_rows(label, torch, timings, floor, dezero, check,
+                            "target ≤ 1.2× torch; DeZero 0.0.13: 24 ms")
     rows.append(checked_row(f"{label}: dezero vs matmuls", dezero_ms, "ms", floor,
-                            None if torch_ms is not None else "torch not installed", check))
+                            None if torch is not None else "torch not installed", check))
     return rows
 
 
@@ -295,17 +344,17 @@ def bench_cnn(torch: Any, iters: int, repeat: int) -> list[dict]:
     label = f"cnn conv{c1}-pool-conv{c2}-pool-linear b{CNN_BATCH} train iter"
     dezero_result = _one_step(DezeroNet(params, "cnn"), x, t)
     net = DezeroNet(params, "cnn")
-    dezero_ms = _per_iteration(lambda: net.step(x, t), iters, repeat)
     if torch is None:
+        dezero_ms = _per_iteration(lambda: net.step(x, t), iters, repeat)
         return [row(f"{label}: dezero", dezero_ms, "ms", note="torch not installed: no baseline")]
-    tx, tt = torch.from_numpy(x), torch.from_numpy(t)
-    reference = _one_step(TorchNet(torch, params, "cnn"), tx, tt)
-    tnet = TorchNet(torch, params, "cnn")
-    torch_ms = _per_iteration(lambda: tnet.step(tx, tt), iters, repeat)
-    return [row(f"{label}: torch", torch_ms, "ms", note=_torch_note(torch)),
-            checked_row(f"{label}: dezero", dezero_ms, "ms", torch_ms,
-                        "target ≤ 1.3× torch; DeZero 0.0.13: 41 ms",
-                        _agreement("dezero (vs torch)", dezero_result, reference))]
+    # The reference is PyTorch's step on its default threads; its one-thread step is checked
+    # against it too.
+    reference = _one_step(TorchNet(torch, params, "cnn"), torch.from_numpy(x), torch.from_numpy(t))
+    timings = _time_torch(torch, params, "cnn", x, t, iters, repeat, reference)
+    dezero = _dezero_at([n for n, _, _ in timings], lambda: net.step(x, t), iters, repeat)
+    return _torch_rows(label, torch, timings, None, dezero,
+                       _agreement("dezero (vs torch)", dezero_result, reference),
+                       "target ≤ 1.3× torch; DeZero 0.0.13: 41 ms")
 
 
 def run(quick: bool = False) -> list[dict]:

@@ -7,13 +7,15 @@ Python puts the script's own folder first on ``sys.path``.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import math
+import os
 import statistics
 import time
 import tracemalloc
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -140,3 +142,51 @@ def checked_row(name: str, value: float, unit: str, baseline: float | None = Non
     """A :func:`row` whose result was checked: ``problem`` is None when it agreed, else the
     mismatch note (appended to ``note``; the row gets ``ok`` False)."""
     return row(name, value, unit, baseline, join_notes(note, problem), ok=problem is None)
+
+
+@contextlib.contextmanager
+def torch_threads(torch: Any, n: int) -> Iterator[None]:
+    """Run the ``with`` block with PyTorch on ``n`` intra-op threads, then restore its count."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+@contextlib.contextmanager
+def blas_threads(n: int) -> Iterator[bool]:
+    """Run the ``with`` block with NumPy's BLAS on ``n`` threads (threadpoolctl), then restore
+    them; yields False, changing nothing, when threadpoolctl is not installed."""
+    threadpoolctl = optional_import("threadpoolctl")
+    if threadpoolctl is None:
+        yield False
+        return
+    with threadpoolctl.threadpool_limits(limits=n, user_api="blas"):
+        yield True
+
+
+def numpy_blas_note() -> str:
+    """Which BLAS NumPy calls and on how many threads, e.g. 'numpy BLAS scipy-openblas 0.3.31,
+    2 threads'; the threads come from threadpoolctl when it is installed, else from the
+    environment variables that set them, else they are 'unknown'."""
+    try:  # NumPy 2: the build configuration as a dict, without printing it
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        name = f"{blas.get('name', 'unknown')} {blas.get('version', '')}".strip()
+    except Exception:  # NumPy 1 has no mode argument; an odd build may lack the keys
+        name = "unknown"
+    threadpoolctl = optional_import("threadpoolctl")
+    threads = None
+    if threadpoolctl is not None:
+        counts = [p["num_threads"] for p in threadpoolctl.threadpool_info()
+                  if p.get("user_api") == "blas"]
+        threads = f"{max(counts)} threads" if counts else None
+    if threads is None:
+        for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+            if os.environ.get(var):
+                threads = f"{os.environ[var]} threads (${var})"
+                break
+    if threads is None:
+        threads = f"unknown threads (no threadpoolctl; {os.cpu_count()} CPUs)"
+    return f"numpy BLAS {name}, {threads}"
