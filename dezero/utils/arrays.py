@@ -28,6 +28,8 @@ def sum_to(x: Any, shape: Sequence[int]) -> Any:
         return x
     ndim = len(shape)
     lead = x.ndim - ndim
+    if lead > 0 and x.shape[lead:] == shape:  # only leading axes added (a bias): one sum
+        return x.sum(axis=0 if lead == 1 else tuple(range(lead)))
     if lead < 0:
         raise ValueError(f"sum_to: cannot sum shape {x.shape} to the larger shape {shape}")
     axes = tuple(range(lead)) + tuple(
