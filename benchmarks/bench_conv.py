@@ -16,11 +16,19 @@ backward then takes the gradients of sum(output) with respect to x, W and b.
 Ratios are value / floor; the ``dezero vs torch`` rows give dezero / torch.  Every side's
 output and gradients are checked against the floor's (and dezero's against torch's) at a
 float32 tolerance; a disagreement makes the row ``ok`` False.
+
+Per layer: each layer of ``bench_nn.py``'s CNN on its own (conv 1→16 3×3 pad 1 on 28×28,
+2×2 max pooling, conv 16→32 3×3 pad 1 on 14×14, 2×2 max pooling; batch 32, float32), its
+forward (graph recorded) and its backward (from a given output gradient; the forward runs
+before the clock starts) timed separately, dezero against torch on one thread and on its
+default number of threads.  The pooling layers get ReLU outputs, as in the CNN (so windows
+with tied maxima occur), and the first convolution's input needs no gradient, as in the CNN.
+dezero's outputs and gradients are checked against torch's.
 """
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -170,10 +178,141 @@ def run(quick: bool = False) -> list[dict]:
     if torch is not None:
         torch.set_num_threads(1)
     try:
-        return _rows(torch, _inputs(), repeat=3 if quick else 20)
+        rows = _rows(torch, _inputs(), repeat=3 if quick else 20)
+        return rows + _layer_rows(torch, threads, repeat=3 if quick else 7)
     finally:
         if torch is not None:
             torch.set_num_threads(threads)
+
+
+# -- per layer ---------------------------------------------------------------------------------
+# (name, input shape, conv W shape or None for 2x2 max pooling, whether x needs a gradient)
+LAYERS = (("conv1 1->16 3x3 pad 1, 28x28", (32, 1, 28, 28), (16, 1, 3, 3), False),
+          ("maxpool1 2x2, 16x28x28", (32, 16, 28, 28), None, True),
+          ("conv2 16->32 3x3 pad 1, 14x14", (32, 16, 14, 14), (32, 16, 3, 3), True),
+          ("maxpool2 2x2, 32x14x14", (32, 32, 14, 14), None, True))
+CALLS = 5  # layer calls per timed repetition: one call is too short to time alone
+
+
+def _layer_arrays(x_shape: tuple, w_shape: tuple | None) -> tuple[np.ndarray, ...]:
+    """(x, W, b, gy) for conv layers, (x, gy) for pooling (float32, fixed seed).  Pooling
+    inputs are ReLU outputs, as in the CNN: windows of zeros tie, and both sides must pick
+    the same (first) maximum."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    if w_shape is None:
+        out = x_shape[:2] + (x_shape[2] // POOL, x_shape[3] // POOL)
+        return np.maximum(x, 0), rng.standard_normal(out).astype(np.float32)
+    W = (rng.standard_normal(w_shape) * 0.3).astype(np.float32)
+    b = (rng.standard_normal(w_shape[0]) * 0.1).astype(np.float32)
+    gy = rng.standard_normal((x_shape[0], w_shape[0]) + x_shape[2:]).astype(np.float32)
+    return x, W, b, gy
+
+
+def _layer_side(lib: Any, arrays: tuple, x_grad: bool) -> tuple[Callable, Callable, Callable]:
+    """(forward, backward, results) of one layer in dezero (``lib`` None) or torch.
+
+    ``forward()`` records the graph and returns the output; ``backward(y)`` backpropagates
+    the fixed output gradient from it; ``results(y)`` gives the output and the gradients."""
+    conv = len(arrays) == 4
+    if lib is None:
+        leaves = [Variable(a) for a in arrays[:-1]]
+        seed = Variable(arrays[-1])
+        x_in = leaves[0] if x_grad else arrays[0]  # as in the CNN: no gradient for the batch
+
+        def forward():
+            if conv:
+                return F.conv2d(x_in, leaves[1], leaves[2], stride=1, pad=PAD)
+            return F.pooling(x_in, POOL, stride=POOL)
+
+        needs_grad = leaves if x_grad else leaves[1:]
+
+        def backward(y):
+            for v in needs_grad:  # as a training step does: no accumulation into old grads
+                v.cleargrad()
+            y.grad = seed
+            y.backward()
+        return forward, backward, lambda y: (y.data, *[v.grad.data for v in needs_grad])
+    tf = lib.nn.functional
+    leaves = [lib.from_numpy(a.copy()) for a in arrays[:-1]]
+    for t in leaves[1:] + (leaves[:1] if x_grad else []):
+        t.requires_grad_(True)
+    seed = lib.from_numpy(arrays[-1].copy())
+
+    def forward():
+        if conv:
+            return tf.conv2d(leaves[0], leaves[1], leaves[2], stride=1, padding=PAD)
+        return tf.max_pool2d(leaves[0], POOL, POOL)
+
+    needs_grad = [t for t in leaves if t.requires_grad]
+
+    def backward(y):
+        for t in needs_grad:
+            t.grad = None
+        y.backward(seed)
+    return forward, backward, lambda y: _as_numpy((y, *[t.grad for t in needs_grad]))
+
+
+def _time_layer(forward: Callable, backward: Callable, repeat: int) -> tuple[float, float]:
+    """(forward ms, backward ms) per call: best of ``repeat`` runs of CALLS calls each."""
+    def forwards():
+        for _ in range(CALLS):
+            forward()
+
+    def backwards(outputs):
+        for y in outputs:
+            backward(y)
+
+    forward_s, _ = time_call(forwards, repeat)
+    backward_s, _ = time_call(backwards, repeat, setup=lambda: [forward() for _ in range(CALLS)])
+    return forward_s / CALLS * 1e3, backward_s / CALLS * 1e3
+
+
+def _check_layer(got: tuple, want: tuple) -> str | None:
+    """None when dezero's output and gradients match torch's at the float32 tolerance."""
+    names = ("output", "gx", "gW", "gb") if len(got) != 3 else ("output", "gW", "gb")
+    for name, g, w in zip(names, got, want):
+        problem = mismatch(name, g, w, RTOL, RTOL * float(np.max(np.abs(w))))
+        if problem:
+            return problem
+    return None
+
+
+def _layer_rows(torch: Any, threads: int | None, repeat: int) -> list[dict]:
+    """Per-layer rows: forward and backward of each CNN layer, dezero against torch on one
+    thread and on ``threads`` (its default); torch's thread count is left at 1."""
+    rows = []
+    for name, x_shape, w_shape, x_grad in LAYERS:
+        arrays = _layer_arrays(x_shape, w_shape)
+        forward, backward, results = _layer_side(None, arrays, x_grad)
+        y = forward()
+        backward(y)  # also the warm-up
+        dezero_result = results(y)
+        times = {"dezero": _time_layer(forward, backward, repeat)}
+        problem = None
+        if torch is not None:
+            t_forward, t_backward, t_results = _layer_side(torch, arrays, x_grad)
+            y = t_forward()
+            t_backward(y)
+            problem = _check_layer(dezero_result, t_results(y))
+            for n_threads in (1, threads):
+                torch.set_num_threads(n_threads)
+                times[n_threads] = _time_layer(t_forward, t_backward, repeat)
+            torch.set_num_threads(1)
+        for k, mode in enumerate(("forward (graph recorded)", "backward")):
+            label = f"layer {name}, {mode}, batch 32"
+            if torch is None:
+                rows.append(row(f"{label}: dezero", times["dezero"][k], "ms",
+                                note="torch not installed: not checked"))
+                continue
+            for n_threads in (1, threads):
+                rows.append(row(f"{label}: torch {n_threads} thread(s)", times[n_threads][k],
+                                "ms", note=f"torch {torch.__version__} CPU"))
+            for n_threads in (1, threads):
+                rows.append(checked_row(f"{label}: dezero vs torch {n_threads} thread(s)",
+                                        times["dezero"][k], "ms", times[n_threads][k],
+                                        None, problem))
+    return rows
 
 
 def _rows(torch: Any, arrays: tuple[np.ndarray, ...], repeat: int) -> list[dict]:

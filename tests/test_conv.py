@@ -1,6 +1,8 @@
 """Convolution, pooling and im2col checks that the per-op harness (test_ops.py) cannot express:
 many geometries against loop references, adjoint identities, −∞ padding, gradients of
 gradients with respect to the upstream gradient, error messages, and the module layout."""
+import threading
+
 import numpy as np
 import pytest
 from opdata.conv import (average_pooling_ref, col2im_ref, conv2d_ref, deconv2d_ref,
@@ -253,3 +255,37 @@ def test_max_pooling_tiling_backward_matches_scatter(shape, k, dtype):
     xv = Variable(x)
     F.sum(F.pooling(xv, k, stride=k) * gy).backward()
     np.testing.assert_array_equal(xv.grad.data, generic)
+
+
+def test_results_do_not_share_the_column_scratch_memory():
+    # im2col columns live in a per-thread scratch buffer reused by the next call: no output
+    # or gradient may alias it, and threads running convolutions at once must not mix.
+    rng = np.random.default_rng(5)
+    W = Variable(rng.standard_normal((4, 3, 3, 3)))
+    xs = [Variable(rng.standard_normal((2, 3, 6, 6))) for _ in range(2)]
+    y0 = F.conv2d(xs[0], W, pad=1)
+    y0.backward()
+    kept = (y0.data.copy(), xs[0].grad.data.copy(), W.grad.data.copy())
+    W.cleargrad()
+    y1 = F.conv2d(xs[1], W, pad=1)  # overwrites the scratch buffer
+    y1.backward()
+    for got, want in zip((y0.data, xs[0].grad.data), kept[:2]):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(y1.data, conv2d_ref(xs[1].data, W.data, None, 1, 1), atol=1e-12)
+
+    x = rng.standard_normal((2, 3, 8, 8))
+    want = conv2d_ref(x, W.data, None, 1, 1)
+    errors = []
+
+    def work() -> None:
+        for _ in range(20):
+            got = F.conv2d(x, W, pad=1).data
+            if not np.allclose(got, want, atol=1e-12):
+                errors.append(float(np.abs(got - want).max()))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
