@@ -254,3 +254,44 @@ def test_sgd_rounds_like_dezero_with_float64_gradients():
     expected = np.array([0.1, 0.7], dtype=np.float32)
     expected -= 0.2 * g
     assert p.data.dtype == np.float32 and np.array_equal(p.data, expected)
+
+
+@pytest.mark.parametrize("shape, dtype, grad_dtype", [
+    ((700, 300), np.float32, np.float32),   # several blocks
+    ((70_001,), np.float64, np.float64),    # a partial last block
+    ((400, 400), np.float32, np.float64),   # float64 gradient, float32 parameter
+    ((5,), np.float32, np.float32),         # one block: the plain expression
+])
+def test_blockwise_update_is_bit_identical_to_the_expression(shape, dtype, grad_dtype):
+    from dezero.optimizers._base import subtract_scaled
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal(shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(grad_dtype)
+    want = p.copy()
+    want -= 0.1 * g
+    subtract_scaled(p, 0.1, g)
+    assert p.dtype == dtype
+    np.testing.assert_array_equal(p, want)
+    # a non-contiguous view is updated in place too (the plain expression)
+    base = rng.standard_normal((600, 400))
+    view, grad = base[:, ::2], rng.standard_normal((600, 200))
+    want = view - 0.5 * grad
+    subtract_scaled(view, 0.5, grad)
+    np.testing.assert_array_equal(base[:, ::2], want)
+
+
+def test_sgd_and_momentum_on_a_large_parameter_follow_their_formulas():
+    rng = np.random.default_rng(4)
+    w0, g = rng.standard_normal((500, 300)), rng.standard_normal((500, 300))
+    layer = One(w0)
+    layer.p.grad = Variable(g)
+    optimizers.SGD(lr=0.1).setup(layer).update()
+    np.testing.assert_array_equal(layer.p.data, w0 - 0.1 * g)
+    layer = One(w0)
+    opt = optimizers.MomentumSGD(lr=0.1, momentum=0.9).setup(layer)
+    for _ in range(2):
+        layer.p.grad = Variable(g)
+        opt.update()
+    v1 = -0.1 * g
+    v2 = 0.9 * v1 - 0.1 * g
+    np.testing.assert_allclose(layer.p.data, w0 + v1 + v2, rtol=1e-14)

@@ -13,7 +13,7 @@ from typing import Any
 from dezero import cuda
 from dezero.core import Parameter
 from dezero.optimizers._base import (Optimizer, _beta, _epsilon, _Hyperparameter,
-                                     _learning_rate)
+                                     _learning_rate, subtract_scaled)
 
 
 class SGD(Optimizer):
@@ -28,7 +28,7 @@ class SGD(Optimizer):
 
     def update_one(self, param: Parameter) -> None:
         """param ← param − lr · grad."""
-        param.data -= self.lr * self._grad(param, cast=False)
+        subtract_scaled(param.data, self.lr, self._grad(param, cast=False))
 
 
 class MomentumSGD(Optimizer):
@@ -53,7 +53,7 @@ class MomentumSGD(Optimizer):
         """One momentum step on ``param``."""
         (v,) = self._state(param, "v")
         v *= self.momentum
-        v -= self.lr * self._grad(param, cast=False)
+        subtract_scaled(v, self.lr, self._grad(param, cast=False))
         param.data += v
 
 
