@@ -228,7 +228,8 @@ def backward(y: "Variable", retain_grad: bool = False, create_graph: bool = Fals
     # one (gradient clipping) must not change another.  Intermediate gradients
     # are dropped once their creator has run and may share freely.  A stale id
     # (its object freed and the id reused) can only cause a needless copy.
-    kept: set = {id(y.grad)}
+    seed = y.grad  # held until the end: its id in ``kept`` must not be reused meanwhile
+    kept: set = {id(seed)}
     # Leaves with hooks reached by this call: id -> (leaf, its gradient before this call).
     # Their gradient is summed from None, passed through the hooks at the end, and only
     # then added to what they held before.
@@ -317,7 +318,11 @@ def _backward_on_arrays(y: "Variable") -> None:
     runs, and is cleared once its creator has used it (as the Variable path clears
     it); only the leaves' gradients are stored as Variables.
     """
-    kept: set = {id(y.grad._data)}  # arrays y or a leaf holds: a leaf gets a copy of those
+    # Arrays y or a leaf holds: a leaf gets a copy of those.  The seed is taken off y once
+    # its creator has run, so it is held here: a freed array's id could be reused by a new
+    # gradient, which would then be copied for nothing.
+    seed = y.grad._data
+    kept: set = {id(seed)}
     # The heap on generation holds one entry per generation with Functions waiting, and
     # each generation's Functions wait in a list in the order found: the same order as a
     # heap of (-generation, order found, Function) entries, since every Function found
