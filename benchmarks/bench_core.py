@@ -27,7 +27,6 @@ note, and ``run.py`` then exits 1.
 from __future__ import annotations
 
 import gc
-import importlib.util
 import math
 import subprocess
 import sys
@@ -37,26 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from common import (checked_row, growth_exponent, join_notes, mismatch, optional_import, row,
-                    rss_bytes, time_call, traced_peak)
+from common import (checked_row, growth_exponent, join_notes, load_sibling, mismatch,
+                    optional_import, row, rss_bytes, time_call, traced_peak)
 
-
-def _load_sibling(name: str) -> Any:
-    """Import ``benchmarks/<name>.py``: by name when this folder is on ``sys.path`` (run.py
-    or this file run as a script), else from its file, as run.py loads ``common``."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as e:
-        if e.name != name:
-            raise
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-cw = _load_sibling("core_workloads")
+cw = load_sibling("core_workloads")
 FLOOR = cw.FLOOR
 CHAIN_START = cw.CHAIN_START
 

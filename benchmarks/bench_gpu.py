@@ -22,16 +22,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from common import checked_row, join_notes, mismatch, optional_import, row, time_call
+from common import (checked_row, join_notes, load_sibling, mismatch, optional_import, row,
+                    time_call)
 
-import dezero.functions as F
-from dezero import Parameter, cuda, optimizers
+from dezero import cuda
 
-LR = 0.1
-N_CLASSES = 10
+nets = load_sibling("nets")
+DezeroNet, TorchNet, CNN_CHANNELS = nets.DezeroNet, nets.TorchNet, nets.CNN_CHANNELS
 RTOL, ATOL = 1e-3, 1e-5
 CHECK_STEPS = 3
-CNN_CHANNELS = (16, 32)
 TORCH_DEVICE = "cuda"
 
 
@@ -60,104 +59,6 @@ def torch_cuda() -> Any:
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
     return torch
-
-
-# -- data --------------------------------------------------------------------------------------
-def mlp_arrays(sizes: tuple[int, ...], batch: int, seed: int = 0) -> tuple[Any, Any, list]:
-    """A float32 batch in [0, 1), integer labels and [W1, b1, W2, b2, ...] (W scaled 1/sqrt(in))."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((batch, sizes[0]), dtype=np.float32)
-    t = rng.integers(0, sizes[-1], batch)
-    params = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        params.append((rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32))
-        params.append(np.zeros(n_out, dtype=np.float32))
-    return x, t, params
-
-
-def cnn_arrays(batch: int, seed: int = 0) -> tuple[Any, Any, list]:
-    """A (batch, 1, 28, 28) float32 batch, labels and [conv1 W, b, conv2 W, b, linear W, b]."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((batch, 1, 28, 28), dtype=np.float32)
-    t = rng.integers(0, N_CLASSES, batch)
-    c1, c2 = CNN_CHANNELS
-    shapes = [(c1, 1, 3, 3), (c1,), (c2, c1, 3, 3), (c2,), (c2 * 7 * 7, N_CLASSES), (N_CLASSES,)]
-    params = []
-    for shape in shapes:
-        fan_in = int(np.prod(shape[1:])) if len(shape) == 4 else shape[0]
-        scale = np.sqrt(2.0 / fan_in) if len(shape) > 1 else 0.0
-        params.append((rng.standard_normal(shape) * scale).astype(np.float32))
-    return x, t, params
-
-
-# -- the two networks ------------------------------------------------------------------------------
-class DezeroNet:
-    """An MLP ("sigmoid"/"relu") or the CNN as dezero Parameters on ``xp``, trained by SGD."""
-
-    def __init__(self, params: list[np.ndarray], kind: str, xp: Any):
-        self.weights = [Parameter(xp.asarray(p.copy())) for p in params]
-        self.kind = kind
-        self.optimizer = optimizers.SGD(lr=LR).setup(self)
-
-    def params(self) -> list[Parameter]:
-        """The Parameters, in order (what an Optimizer asks its target for)."""
-        return self.weights
-
-    def forward(self, x: Any) -> Any:
-        p = self.weights
-        if self.kind == "cnn":
-            h = F.pooling(F.relu(F.conv2d(x, p[0], p[1], pad=1)), 2, stride=2)
-            h = F.pooling(F.relu(F.conv2d(h, p[2], p[3], pad=1)), 2, stride=2)
-            return F.linear(F.reshape(h, (len(x), -1)), p[4], p[5])
-        act = F.sigmoid if self.kind == "sigmoid" else F.relu
-        h = x
-        for i in range(0, len(p) - 2, 2):
-            h = act(F.linear(h, p[i], p[i + 1]))
-        return F.linear(h, p[-2], p[-1])
-
-    def step(self, x: Any, t: Any) -> Any:
-        """One training iteration; returns the loss (left on the device: no synchronization)."""
-        loss = F.softmax_cross_entropy(self.forward(x), t)
-        for p in self.weights:
-            p.cleargrad()
-        loss.backward()
-        self.optimizer.update()
-        return loss.data
-
-    def first_weight(self) -> np.ndarray:
-        return cuda.as_numpy(self.weights[0].data)
-
-
-class TorchNet:
-    """The same network in PyTorch on CUDA, with torch.optim.SGD."""
-
-    def __init__(self, torch: Any, params: list[np.ndarray], kind: str):
-        self.torch = torch
-        self.params = [torch.tensor(p, device=TORCH_DEVICE, requires_grad=True) for p in params]
-        self.kind = kind
-        self.optimizer = torch.optim.SGD(self.params, lr=LR)
-
-    def forward(self, x: Any) -> Any:
-        tf, p = self.torch.nn.functional, self.params
-        if self.kind == "cnn":
-            h = tf.max_pool2d(tf.relu(tf.conv2d(x, p[0], p[1], padding=1)), 2, 2)
-            h = tf.max_pool2d(tf.relu(tf.conv2d(h, p[2], p[3], padding=1)), 2, 2)
-            return h.reshape(len(x), -1) @ p[4] + p[5]
-        act = self.torch.sigmoid if self.kind == "sigmoid" else tf.relu
-        h = x
-        for i in range(0, len(p) - 2, 2):
-            h = act(h @ p[i] + p[i + 1])
-        return h @ p[-2] + p[-1]
-
-    def step(self, x: Any, t: Any) -> Any:
-        loss = self.torch.nn.functional.cross_entropy(self.forward(x), t)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        return loss.detach()
-
-    def first_weight(self) -> np.ndarray:
-        return self.params[0].detach().cpu().numpy()
 
 
 def trained(net: Any, x: Any, t: Any) -> tuple[list[float], np.ndarray]:
@@ -204,9 +105,9 @@ def bench(label: str, arrays: tuple, kind: str, torch: Any, iters: int, repeat: 
     if torch is not None:
         tx = torch.tensor(x, device=TORCH_DEVICE)
         tt = torch.tensor(t, device=TORCH_DEVICE, dtype=torch.int64)
-        reference = trained(TorchNet(torch, params, kind), tx, tt)
+        reference = trained(TorchNet(torch, params, kind, TORCH_DEVICE), tx, tt)
         problem = join_notes(problem, disagreement("dezero vs torch", result, reference))
-        tnet = TorchNet(torch, params, kind)
+        tnet = TorchNet(torch, params, kind, TORCH_DEVICE)
         torch_ms = ms_per_iteration(lambda: tnet.step(tx, tt), torch.cuda.synchronize,
                                     iters, repeat)
         rows.append(row(f"{label}: torch cuda", torch_ms, "ms",
@@ -232,13 +133,13 @@ def run(quick: bool = False) -> list[dict]:
     torch = torch_cuda()
     iters, repeat = (5, 2) if quick else (50, 5)
     c1, c2 = CNN_CHANNELS
-    rows = bench("mlp 784-100-10 sigmoid b100 train iter", mlp_arrays((784, 100, 10), 100),
+    rows = bench("mlp 784-100-10 sigmoid b100 train iter", nets.mlp_arrays((784, 100, 10), 100),
                  "sigmoid", torch, iters, repeat, None)
     rows += bench("mlp 784-1000-1000-10 relu b100 train iter",
-                  mlp_arrays((784, 1000, 1000, 10), 100), "relu", torch, iters, repeat, None)
+                  nets.mlp_arrays((784, 1000, 1000, 10), 100), "relu", torch, iters, repeat, None)
     rows += bench("mlp 784-1000-1000-10 relu b1000 train iter",
-                  mlp_arrays((784, 1000, 1000, 10), 1000), "relu", torch, iters, repeat, None)
-    rows += bench(f"cnn conv{c1}-pool-conv{c2}-pool-linear b32 train iter", cnn_arrays(32),
+                  nets.mlp_arrays((784, 1000, 1000, 10), 1000), "relu", torch, iters, repeat, None)
+    rows += bench(f"cnn conv{c1}-pool-conv{c2}-pool-linear b32 train iter", nets.cnn_arrays(32),
                   "cnn", torch, max(iters // 2, 2), repeat, None)
     return rows
 

@@ -30,48 +30,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from common import (blas_threads, checked_row, join_notes, numpy_blas_note, optional_import, row,
-                    time_call, torch_threads)
+from common import (blas_threads, checked_row, join_notes, load_sibling, numpy_blas_note,
+                    optional_import, row, time_call, torch_threads)
 
-import dezero.functions as F
-from dezero import Parameter, optimizers
+nets = load_sibling("nets")
+DezeroNet, TorchNet, LR, CNN_CHANNELS = nets.DezeroNet, nets.TorchNet, nets.LR, nets.CNN_CHANNELS
 
-LR = 0.1
-N_CLASSES = 10
 SMALL_SIZES = (784, 100, 10)
 LARGE_SIZES = (784, 1000, 1000, 10)
 MLP_BATCH = 100
 CNN_BATCH = 32
-CNN_CHANNELS = (16, 32)
 RTOL = 2e-4  # float32 results of different summation orders
-
-
-# -- shared data -----------------------------------------------------------------------------------
-def _mlp_arrays(sizes: tuple[int, ...], batch: int, seed: int = 0) -> tuple[Any, Any, list]:
-    """A float32 batch in [0, 1), integer labels and [W1, b1, W2, b2, ...] (W scaled 1/sqrt(in))."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((batch, sizes[0]), dtype=np.float32)
-    t = rng.integers(0, sizes[-1], batch)
-    params = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        params.append((rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32))
-        params.append(np.zeros(n_out, dtype=np.float32))
-    return x, t, params
-
-
-def _cnn_arrays(seed: int = 0) -> tuple[Any, Any, list]:
-    """A (32, 1, 28, 28) float32 batch, labels and [conv1 W, b, conv2 W, b, linear W, b]."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((CNN_BATCH, 1, 28, 28), dtype=np.float32)
-    t = rng.integers(0, N_CLASSES, CNN_BATCH)
-    c1, c2 = CNN_CHANNELS
-    shapes = [(c1, 1, 3, 3), (c1,), (c2, c1, 3, 3), (c2,), (c2 * 7 * 7, N_CLASSES), (N_CLASSES,)]
-    params = []
-    for shape in shapes:
-        fan_in = int(np.prod(shape[1:])) if len(shape) == 4 else shape[0]
-        scale = np.sqrt(2.0 / fan_in) if len(shape) > 1 else 0.0
-        params.append((rng.standard_normal(shape) * scale).astype(np.float32))
-    return x, t, params
 
 
 def _per_iteration(step: Callable[[], Any], iters: int, repeat: int) -> float:
@@ -164,79 +133,12 @@ def _matmuls_only(sizes: tuple[int, ...], batch: int) -> Callable[[], None]:
     return products
 
 
-# -- dezero ----------------------------------------------------------------------------------------
-class DezeroNet:
-    """An MLP or the CNN as dezero Parameters and functions, trained by ``optimizers.SGD``."""
-
-    def __init__(self, params: list[np.ndarray], kind: str):
-        self.weights = [Parameter(p.copy()) for p in params]
-        self.kind = kind
-        self.optimizer = optimizers.SGD(lr=LR).setup(self)
-
-    def params(self) -> list[Parameter]:
-        """The Parameters, in order (what an Optimizer asks its target for)."""
-        return self.weights
-
-    def forward(self, x: np.ndarray) -> Any:
-        p = self.weights
-        if self.kind == "cnn":
-            h = F.pooling(F.relu(F.conv2d(x, p[0], p[1], pad=1)), 2, stride=2)
-            h = F.pooling(F.relu(F.conv2d(h, p[2], p[3], pad=1)), 2, stride=2)
-            return F.linear(F.reshape(h, (len(x), -1)), p[4], p[5])
-        act = F.sigmoid if self.kind == "sigmoid" else F.relu
-        h = x
-        for i in range(0, len(p) - 2, 2):
-            h = act(F.linear(h, p[i], p[i + 1]))
-        return F.linear(h, p[-2], p[-1])
-
-    def step(self, x: np.ndarray, t: np.ndarray) -> float:
-        loss = F.softmax_cross_entropy(self.forward(x), t)
-        for p in self.weights:
-            p.cleargrad()
-        loss.backward()
-        self.optimizer.update()
-        return float(loss.data)
-
-
-# -- PyTorch ---------------------------------------------------------------------------------------
-class TorchNet:
-    """The same network in PyTorch (CPU), with torch.optim.SGD."""
-
-    def __init__(self, torch: Any, params: list[np.ndarray], kind: str):
-        self.torch = torch
-        self.params = [torch.from_numpy(p.copy()).requires_grad_(True) for p in params]
-        self.kind = kind
-        self.optimizer = torch.optim.SGD(self.params, lr=LR)
-
-    def forward(self, x: Any) -> Any:
-        tf, p = self.torch.nn.functional, self.params
-        if self.kind == "cnn":
-            h = tf.max_pool2d(tf.relu(tf.conv2d(x, p[0], p[1], padding=1)), 2, 2)
-            h = tf.max_pool2d(tf.relu(tf.conv2d(h, p[2], p[3], padding=1)), 2, 2)
-            return h.reshape(len(x), -1) @ p[4] + p[5]
-        act = self.torch.sigmoid if self.kind == "sigmoid" else tf.relu
-        h = x
-        for i in range(0, len(p) - 2, 2):
-            h = act(h @ p[i] + p[i + 1])
-        return h @ p[-2] + p[-1]
-
-    def step(self, x: Any, t: Any) -> float:
-        loss = self.torch.nn.functional.cross_entropy(self.forward(x), t)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        return float(loss.detach())
-
-
 def _one_step(net: Any, x: Any, t: Any) -> tuple[float, np.ndarray]:
     """(loss, first weight after the update) of one step of a freshly built ``net``."""
-    loss = net.step(x, t)
-    if isinstance(net, DezeroNet):
-        return loss, net.weights[0].data
-    first = net.params[0]
-    if isinstance(first, np.ndarray):
-        return loss, first
-    return loss, first.detach().numpy()
+    loss = float(net.step(x, t))
+    if isinstance(net, NumpyMLP):
+        return loss, net.params[0]
+    return loss, net.first_weight()
 
 
 def _threads(n: int) -> str:
@@ -296,7 +198,7 @@ def _torch_rows(label: str, torch: Any, timings: list[tuple[int, float, str | No
 # -- workloads -------------------------------------------------------------------------------------
 def bench_small_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
     """Workload 1: the 784-100-10 sigmoid MLP, dezero and torch against the NumPy floor."""
-    x, t, params = _mlp_arrays(SMALL_SIZES, MLP_BATCH)
+    x, t, params = nets.mlp_arrays(SMALL_SIZES, MLP_BATCH)
     label = "mlp 784-100-10 sigmoid b100 train iter"
     reference = _one_step(NumpyMLP(params, "sigmoid"), x, t)
     numpy_net = NumpyMLP(params, "sigmoid")
@@ -317,7 +219,7 @@ def bench_small_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
 
 def bench_large_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
     """Workload 2: the 784-1000-1000-10 ReLU MLP: dezero against torch and the matrix products."""
-    x, t, params = _mlp_arrays(LARGE_SIZES, MLP_BATCH)
+    x, t, params = nets.mlp_arrays(LARGE_SIZES, MLP_BATCH)
     label = "mlp 784-1000-1000-10 relu b100 train iter"
     reference = _one_step(NumpyMLP(params, "relu"), x, t)
     floor = _per_iteration(_matmuls_only(LARGE_SIZES, MLP_BATCH), iters, repeat)
@@ -339,7 +241,7 @@ def bench_large_mlp(torch: Any, iters: int, repeat: int) -> list[dict]:
 
 def bench_cnn(torch: Any, iters: int, repeat: int) -> list[dict]:
     """Workload 3: the two-conv CNN, dezero against torch."""
-    x, t, params = _cnn_arrays()
+    x, t, params = nets.cnn_arrays(CNN_BATCH)
     c1, c2 = CNN_CHANNELS
     label = f"cnn conv{c1}-pool-conv{c2}-pool-linear b{CNN_BATCH} train iter"
     dezero_result = _one_step(DezeroNet(params, "cnn"), x, t)

@@ -10,14 +10,33 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import importlib.util
 import math
 import os
 import statistics
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import numpy as np
+
+
+def load_sibling(name: str) -> Any:
+    """Import ``benchmarks/<name>.py`` (a helper module shared by bench files): by name when
+    this folder is on ``sys.path`` (run.py, or a bench file run as a script), else from its
+    file, as run.py loads ``common``."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name != name:
+            raise
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def optional_import(name: str) -> Any:
