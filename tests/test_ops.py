@@ -278,3 +278,38 @@ def test_array_level_backward_leaves_no_raw_arrays_behind_when_a_backward_fails(
         F.sum(y).backward()
     for v in (p, a, q, y):
         assert v.grad is None or isinstance(v.grad, Variable)
+
+
+def _holds_scalar_inputs(spec: OpSpec, case: int) -> bool:
+    return any(x.ndim == 0 and x.dtype.kind == "f" for x in spec.inputs(case))
+
+
+SCALAR_CASES = [c for c in CASES if _holds_scalar_inputs(*c)]
+
+
+@pytest.mark.parametrize("item", SCALAR_CASES, ids=[case_id(c) for c in SCALAR_CASES])
+def test_zero_d_inputs_held_as_numpy_scalars_give_the_same_results(item):
+    """A 0-d result is kept as a NumPy scalar until .data is read (dezero.core's
+    _HELD_TYPES), so ops receive scalars where a chain feeds them: every op must give the
+    same outputs and gradients as with 0-d arrays."""
+    spec, case = item
+    xs = spec.inputs(case)
+    results = []
+    for as_scalars in (False, True):
+        leaves = [Variable(x.copy()) for x in xs]
+        vs = [v * 1.0 if as_scalars and v.ndim == 0 and v.dtype.kind == "f" else v
+              for v in leaves]
+        assert any(isinstance(v._data, np.generic) for v in vs) == as_scalars
+        ys = _outputs(spec.fn(*vs))
+        if spec.order > 0:
+            rng = np.random.default_rng(2)
+            total = sum((F.sum(y * rng.standard_normal(y.shape)) for y in ys[1:]),
+                        F.sum(ys[0] * rng.standard_normal(ys[0].shape)))
+            total.backward()
+        results.append([y.data for y in ys] +
+                       [None if v.grad is None else v.grad.data for v in leaves])
+    for i, (a, b) in enumerate(zip(*results)):
+        assert (a is None) == (b is None), f"{spec.id}: result {i}"
+        if a is not None:
+            assert type(b) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_allclose(b, a, rtol=1e-14, atol=0, err_msg=f"{spec.id}: {i}")
