@@ -323,3 +323,60 @@ def test_fresh_leaf_gradients_are_not_copied(create_graph):
     y.grad = seed = Variable(np.full(3, 2.0))
     assert _copies_made_by_backward(y, create_graph=create_graph) == 1
     assert x.grad is not seed and x.grad.data is not seed.data
+
+
+def _random_graph(seed: int, n: int = 120):
+    """A random DAG of unary and binary ops over three leaves, with shared uses and
+    branches that skip generations; returns (leaves, output, Functions in creation order)."""
+    rng = np.random.default_rng(seed)
+    leaves = [Variable(np.array(v)) for v in rng.uniform(0.5, 1.5, 3)]
+    nodes = list(leaves)
+    for _ in range(n):
+        a = nodes[rng.integers(len(nodes))]
+        kind = rng.integers(4)
+        if kind == 0:
+            nodes.append(F.sin(a))
+        elif kind == 1:
+            nodes.append(a * 0.9)
+        else:
+            b = nodes[rng.integers(len(nodes))]
+            nodes.append(a + b if kind == 2 else a * b * 0.5)
+    y = sum(nodes[-9:], nodes[-10])
+    functions, seen, stack = [], set(), [y.creator]
+    while stack:  # every Function behind y
+        f = stack.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        functions.append(f)
+        stack.extend(x.creator for x in f.inputs if x.creator is not None)
+    return leaves, y, functions
+
+
+def _backward_order(functions, y, **kwargs) -> list[int]:
+    """Positions (in ``functions``) in the order backward runs them."""
+    position = {id(f): i for i, f in enumerate(functions)}
+    order = []
+    for f in functions:
+        def recording(*gys, f=f, inner=f.backward):
+            order.append(position[id(f)])
+            return inner(*gys)
+        f.backward = recording  # on this instance only
+    y.backward(**kwargs)
+    return order
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_array_level_traversal_runs_functions_in_the_heap_order(seed):
+    # The array-level path keeps one heap entry per generation and lets a lone next
+    # Function skip the heap; it must run Functions in exactly the order of the Variable
+    # path's heap of (-generation, order found), and sum to the same gradients.
+    runs = []
+    for kwargs in ({}, {"retain_grad": True}):
+        leaves, y, functions = _random_graph(seed)
+        order = _backward_order(functions, y, **kwargs)
+        assert sorted(order) == list(range(len(functions)))  # each Function once
+        runs.append((order, [x.grad.data for x in leaves if x.grad is not None]))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_array_equal(a, b)
