@@ -262,3 +262,24 @@ def test_elu_alpha_is_checked(alpha):
 def test_non_arrays_are_named_errors(f):
     with pytest.raises(TypeError, match=f"{f.__name__}:"):
         f("abc")
+
+
+def test_softmax_cross_entropy_backward_memory_is_linear_in_the_classes():
+    # The one-hot rows are built as (N, C); eye(C)[t] would make a C×C matrix first
+    # (10 GB for 50,000 classes).
+    import tracemalloc
+    rng = np.random.default_rng(0)
+    n, c = 4, 50_000
+    x = Variable(rng.standard_normal((n, c)))
+    t = rng.integers(0, c, n)
+    tracemalloc.start()
+    try:
+        F.softmax_cross_entropy(x, t).backward()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * n * c * 8, peak  # a few (N, C) float64 arrays, not C×C
+    p = np.exp(x.data - x.data.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(n), t] -= 1
+    np.testing.assert_allclose(x.grad.data, p / n, rtol=1e-10, atol=1e-15)

@@ -54,7 +54,10 @@ class SoftmaxCrossEntropy(Function):
         x, t = self.inputs
         n, n_class = x.shape
         xp = cuda.get_array_module(x.data)
-        onehot = xp.eye(n_class, dtype=x.dtype)[t.data.ravel()]
+        # one-hot rows built in place: O(N·C), where eye(C)[t] would first make a C×C
+        # matrix (10 GB for a 50,000-word vocabulary)
+        onehot = xp.zeros((n, n_class), dtype=x.dtype)
+        onehot[xp.arange(n), t.data.ravel()] = 1
         return (softmax(x) - onehot) * (gy / n), None
 
 
