@@ -18,10 +18,15 @@ except Exception:  # ImportError, or a CuPy that finds no CUDA driver
 
 def get_array_module(x: Any):
     """Return ``cupy`` when ``x`` (a Variable or array) lives on the GPU, else ``numpy``."""
-    if cp is None or isinstance(x, (np.ndarray, np.generic)):
+    # exact type: an ndarray subclass may be a device array type (a stand-in for CuPy in
+    # tests/test_array_module.py), so it is asked about below
+    if cp is None or type(x) is np.ndarray or isinstance(x, np.generic):
         return np
-    data = getattr(x, "data", x)
-    return cp.get_array_module(data)
+    if not isinstance(x, (cp.ndarray, np.ndarray)):
+        # a Variable: ask about its array.  Never an array's own ``data`` attribute, which
+        # is a buffer (a memoryview, a CuPy MemoryPointer) that no array module claims.
+        x = getattr(x, "data", x)
+    return cp.get_array_module(x)
 
 
 def as_numpy(x: Any) -> np.ndarray:
@@ -31,7 +36,7 @@ def as_numpy(x: Any) -> np.ndarray:
         x = x.data
     if np.isscalar(x):
         return np.array(x)
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray) and not (cp is not None and isinstance(x, cp.ndarray)):
         return x
     return cp.asnumpy(x)
 

@@ -204,7 +204,7 @@ class Einsum(Function):
     def backward(self, gy):
         from dezero.functions.reduction import sum as _sum
         xs = self.inputs
-        xp = cuda.get_array_module(gy.data)
+        xp = cuda.get_array_module(gy)  # gy: a Variable, or an array in an array-level backward
         used = set("".join(self.ins) + self.out)
         free = [c for c in _LETTERS if c not in used]
         grads = []

@@ -355,7 +355,7 @@ class Where(Function):
 
 
 def _const(like: Variable, value: float) -> Variable:
-    xp = cuda.get_array_module(like.data)
+    xp = cuda.get_array_module(like)  # like: a Variable, or an array (array-level backward)
     return Variable(xp.asarray(value, dtype=like.dtype))
 
 
