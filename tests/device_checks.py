@@ -1,12 +1,16 @@
 """Checks that dezero computes on another array module what it computes on NumPy, with every
 result staying an array of that module: the helpers of tests/test_gpu.py (CuPy on a GPU) and
-tests/test_array_module.py (a stand-in device module on the CPU).
+tests/test_array_module.py (a stand-in device module on the CPU), and that stand-in:
+``DeviceArray`` and ``StandInDevice`` (tests/conftest.py's ``device`` fixture installs one as
+``dezero.cuda.cp``).
 
 Every helper takes the array module ``xp`` as a parameter, so that the same code computes
 the NumPy reference and the device result.
 """
 from __future__ import annotations
 
+import functools
+import types
 from typing import Any, Callable
 
 import numpy as np
@@ -176,3 +180,66 @@ def loss_and_accuracy(xp: Any) -> tuple[Variable, Variable, Any]:
     loss = F.softmax_cross_entropy(y, t)
     loss.backward()
     return loss, F.accuracy(y, t), y.grad
+
+
+# -- a stand-in for CuPy on the CPU -----------------------------------------------------------
+
+class DevicePointer:
+    """What ``DeviceArray.data`` gives, as CuPy's ``ndarray.data`` gives a MemoryPointer: a
+    buffer, not an array, that no array module claims."""
+
+
+class DeviceArray(np.ndarray):
+    """A NumPy array standing for an array in GPU memory."""
+
+    def __array_wrap__(self, arr: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        # CuPy returns 0-d arrays, never scalars, from its operations
+        return np.asarray(arr).view(DeviceArray)
+
+    @property
+    def data(self) -> DevicePointer:  # type: ignore[override]
+        """The memory, not an array: code that reads ``.data`` off an array (not a Variable)
+        gets something no array module claims, as it would on the GPU."""
+        return DevicePointer()
+
+
+def _on_device(value: Any) -> Any:
+    """NumPy results as DeviceArrays (tuples and lists element by element)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.asarray(value).view(DeviceArray)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_on_device(v) for v in value)
+    return value
+
+
+class StandInDevice(types.ModuleType):
+    """A stand-in for the ``cupy`` module over DeviceArray."""
+
+    ndarray = DeviceArray
+
+    def __init__(self) -> None:
+        super().__init__("device")
+        strides = types.SimpleNamespace(
+            as_strided=functools.partial(np.lib.stride_tricks.as_strided, subok=True),
+            sliding_window_view=functools.partial(np.lib.stride_tricks.sliding_window_view,
+                                                  subok=True))
+        self.lib = types.SimpleNamespace(stride_tricks=strides)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(np, name)
+        if isinstance(attr, (type, np.ufunc, types.ModuleType)) or not callable(attr):
+            return attr  # dtypes, ufuncs (they keep DeviceArray), constants, submodules
+
+        @functools.wraps(attr)
+        def on_device(*args: Any, **kwargs: Any) -> Any:
+            return _on_device(attr(*args, **kwargs))
+        return on_device
+
+    def asarray(self, a: Any, dtype: Any = None) -> DeviceArray:
+        return np.asarray(a, dtype=dtype).view(DeviceArray)
+
+    def asnumpy(self, a: Any) -> np.ndarray:
+        return np.array(a).view(np.ndarray)
+
+    def get_array_module(self, *args: Any) -> Any:
+        return self if any(isinstance(a, DeviceArray) for a in args) else np

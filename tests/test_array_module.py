@@ -2,7 +2,7 @@
 (``dezero.cuda.get_array_module``) rather than NumPy, so every result stays on the device.
 
 CI has no GPU, so tests/test_gpu.py is skipped there. This module runs the same checks
-(tests/device_checks.py) with a stand-in for CuPy: ``DeviceArray``, an ndarray subclass that
+(tests/device_checks.py) with a stand-in for CuPy, also defined there: ``DeviceArray``, an ndarray subclass that
 plays a GPU array (its operations return DeviceArrays, 0-d results included, as CuPy's do), and
 ``device``, a module that plays ``cupy`` (its functions return DeviceArrays, ``asnumpy`` copies
 back). A function that builds an array with ``np`` where it should use ``xp`` (a gradient of
@@ -12,89 +12,17 @@ the GPU run.
 """
 from __future__ import annotations
 
-import functools
 import types
-from typing import Any
 
 import numpy as np
 import pytest
-from device_checks import (DEVICE_CASES, assert_close, compare_row, compare_training,
-                           loss_and_accuracy)
+from device_checks import (DEVICE_CASES, DeviceArray, assert_close, compare_row,
+                           compare_training, loss_and_accuracy)
 from opinfo import case_id
 
 import dezero.functions as F
 from dezero import Variable, cuda, optimizers
 from dezero.dataloaders import DataLoader
-
-
-class DevicePointer:
-    """What ``DeviceArray.data`` gives, as CuPy's ``ndarray.data`` gives a MemoryPointer: a
-    buffer, not an array, that no array module claims."""
-
-
-class DeviceArray(np.ndarray):
-    """A NumPy array standing for an array in GPU memory."""
-
-    def __array_wrap__(self, arr: Any, context: Any = None, return_scalar: bool = False) -> Any:
-        # CuPy returns 0-d arrays, never scalars, from its operations
-        return np.asarray(arr).view(DeviceArray)
-
-    @property
-    def data(self) -> DevicePointer:  # type: ignore[override]
-        """The memory, not an array: code that reads ``.data`` off an array (not a Variable)
-        gets something no array module claims, as it would on the GPU."""
-        return DevicePointer()
-
-
-def _on_device(value: Any) -> Any:
-    """NumPy results as DeviceArrays (tuples and lists element by element)."""
-    if isinstance(value, (np.ndarray, np.generic)):
-        return np.asarray(value).view(DeviceArray)
-    if isinstance(value, (tuple, list)):
-        return type(value)(_on_device(v) for v in value)
-    return value
-
-
-class _Device(types.ModuleType):
-    """A stand-in for the ``cupy`` module over DeviceArray."""
-
-    ndarray = DeviceArray
-
-    def __init__(self) -> None:
-        super().__init__("device")
-        strides = types.SimpleNamespace(
-            as_strided=functools.partial(np.lib.stride_tricks.as_strided, subok=True),
-            sliding_window_view=functools.partial(np.lib.stride_tricks.sliding_window_view,
-                                                  subok=True))
-        self.lib = types.SimpleNamespace(stride_tricks=strides)
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(np, name)
-        if isinstance(attr, (type, np.ufunc, types.ModuleType)) or not callable(attr):
-            return attr  # dtypes, ufuncs (they keep DeviceArray), constants, submodules
-
-        @functools.wraps(attr)
-        def on_device(*args: Any, **kwargs: Any) -> Any:
-            return _on_device(attr(*args, **kwargs))
-        return on_device
-
-    def asarray(self, a: Any, dtype: Any = None) -> DeviceArray:
-        return np.asarray(a, dtype=dtype).view(DeviceArray)
-
-    def asnumpy(self, a: Any) -> np.ndarray:
-        return np.array(a).view(np.ndarray)
-
-    def get_array_module(self, *args: Any) -> Any:
-        return self if any(isinstance(a, DeviceArray) for a in args) else np
-
-
-@pytest.fixture
-def device(monkeypatch: pytest.MonkeyPatch) -> _Device:
-    """dezero.cuda with the stand-in module as CuPy, for one test."""
-    module = _Device()
-    monkeypatch.setattr(cuda, "cp", module)
-    monkeypatch.setattr(cuda, "gpu_enable", True)
-    return module
 
 
 def test_the_stand_in_keeps_results_on_the_device(device):

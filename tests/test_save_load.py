@@ -244,6 +244,17 @@ def test_batch_norm_state_round_trips_and_is_used_in_test_mode(tmp_path):
 
 @pytest.mark.skipif(not cuda.gpu_enable, reason="needs CuPy and a GPU")
 def test_gpu_model_saves_in_place_and_loads_onto_the_gpu(tmp_path):
+    _check_device_save_load(tmp_path)
+
+
+def test_model_on_a_stand_in_device_saves_and_loads_onto_it(tmp_path, device):
+    # the same check with tests/device_checks.py's stand-in for CuPy: runs without a GPU
+    _check_device_save_load(tmp_path)
+
+
+def _check_device_save_load(tmp_path) -> None:
+    """A model moved to the device saves its weights (as NumPy) without leaving it, and a
+    fresh model on the device loads them onto the device."""
     net = _trained_net()
     before = _arrays(net)
     net.to_gpu()
