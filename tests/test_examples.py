@@ -18,8 +18,7 @@ import numpy as np
 import pytest
 from optional import require
 
-from dezero.datasets import write_idx
-from dezero.datasets.mnist import _SPLIT_FILES
+from dezero.datasets import MNIST, write_idx
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -65,7 +64,7 @@ def write_bar_images(folder: Path, n_train: int = 300, n_test: int = 100) -> Non
         images = rng.integers(0, 80, (n, 28, 28)).astype(np.uint8)
         for image, c in zip(images, labels):
             image[2 * c + 4:2 * c + 6, 4:24] = 255
-        image_name, label_name = _SPLIT_FILES[train]
+        image_name, label_name = MNIST.split_files[train]
         write_idx(folder / image_name, images)
         write_idx(folder / label_name, labels.astype(np.uint8))
 

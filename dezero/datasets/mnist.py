@@ -32,10 +32,6 @@ from dezero.datasets.idx import IDXFormatError, read_idx
 from dezero.transforms import Compose, Flatten, Normalize, ToFloat
 from dezero.utils.download import get_cache_dir, get_file
 
-_SPLIT_FILES = {True: ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-                False: ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
-
-
 def _default_transform() -> Compose:
     """DeZero's MNIST transform: flatten to (784,), float32, divide by 255."""
     return Compose([Flatten(), ToFloat(), Normalize(0.0, 255.0)])
@@ -59,6 +55,11 @@ class _IDXImageDataset(Dataset):
     mirrors: tuple[str, ...] = ()
     sha256: dict[str, str] = {}
     install_hint = ""
+    split_files: dict[bool, tuple[str, str]] = {
+        True: ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+        False: ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
+    """The file names of each split, ``{train: (images, labels)}``, as MNIST publishes them
+    (gunzipped copies are found too)."""
 
     def __init__(self, train: bool = True, transform: Callable[[Any], Any] | None | str = "default",
                  target_transform: Callable[[Any], Any] | None = None,
@@ -80,7 +81,7 @@ class _IDXImageDataset(Dataset):
 
     def find_files(self) -> list[str]:
         """Paths of the image and label files of this split, downloading them if needed."""
-        names = _SPLIT_FILES[bool(self.train)]
+        names = self.split_files[bool(self.train)]
         if self.data_dir is not None:
             return self._explicit_dir(self.data_dir, "data_dir", names)
         env_dir = os.environ.get(self.env_var)
