@@ -283,3 +283,17 @@ def test_softmax_cross_entropy_backward_memory_is_linear_in_the_classes():
     p /= p.sum(axis=1, keepdims=True)
     p[np.arange(n), t] -= 1
     np.testing.assert_allclose(x.grad.data, p / n, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_relu_of_a_value_kept_as_a_numpy_scalar_matches_maximum(dtype):
+    # ReLU compares a 0-d value kept as a NumPy scalar instead of calling np.maximum
+    for v in (-0.0, 0.0, np.nan, -np.inf, np.inf, -2.5, 3.5):
+        x = Variable(np.array(v, dtype=dtype))
+        y = F.relu(x * 1.0)  # x * 1.0 holds a NumPy scalar
+        want = np.maximum(np.array(v, dtype=dtype), 0)
+        assert y.dtype == dtype and type(y.data) is np.ndarray
+        np.testing.assert_array_equal(y.data, want)
+        assert np.signbit(y.data) == np.signbit(want)
+        y.backward()
+        np.testing.assert_array_equal(x.grad.data, np.asarray(v > 0, dtype=dtype))

@@ -40,11 +40,19 @@ class ReLU(Function):
     """y = max(x, 0), elementwise; the Function behind :func:`relu`."""
 
     def forward(self, x):
+        if isinstance(x, np.generic) and x.dtype.kind == "f":
+            # a 0-d value kept as a NumPy scalar (dezero.core._HELD_TYPES): a comparison
+            # costs a twentieth of a ufunc call on a scalar, with the same result (NaN
+            # stays NaN, -0.0 and -inf give 0.0)
+            return x if not x <= 0 else x.dtype.type(0)
         return cuda.get_array_module(x).maximum(x, 0)
 
     def backward(self, gy):
         (x,) = self.inputs
-        return gy * (x.data > 0).astype(gy.dtype)
+        mask = x._data > 0  # not x.data: a 0-d value kept as a NumPy scalar stays one
+        # a 0-d mask is a NumPy bool, which multiplies fast as it is; an array mask is cast
+        # first, since float × float runs faster than float × bool
+        return gy * (mask if mask.ndim == 0 else mask.astype(gy.dtype))
 
 
 class LeakyReLU(Function):
