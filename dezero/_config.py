@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-# Read directly by the hot path in ``core.Function.__call__``.
+# Read directly by the hot path in ``Function.__call__`` (dezero._function).
 enable_backprop_var: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "dezero.enable_backprop", default=True)
 train_var: contextvars.ContextVar[bool] = contextvars.ContextVar(

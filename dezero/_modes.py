@@ -1,7 +1,7 @@
 """The switch behind the debugging modes :func:`dezero.detect_anomaly` and :func:`dezero.profile`.
 
 Outside the modes nothing is captured and nothing costs: ``Function.__call__``
-checks one module global (``dezero.core._mode_forward``) and the backward
+checks one module global (``dezero._function._mode_forward``) and the backward
 traversal reads ``dezero._backprop._mode_backward`` once per ``backward()`` call;
 both are None unless some context has a mode active.  Entering a mode installs
 :func:`forward` and :func:`backward` there (counted, so nested and concurrent
@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any, NamedTuple
 
-from dezero import _backprop, core
+from dezero import _backprop, _function, core
 
 
 class ModeState(NamedTuple):
@@ -50,7 +50,7 @@ def enter(*, anomaly: bool = False, profiler: Any = None) -> contextvars.Token:
         state = state._replace(profilers=state.profilers + (profiler,))
     with _install_lock:
         _users += 1
-        core._mode_forward = forward
+        _function._mode_forward = forward
         _backprop._mode_backward = backward
     return mode_var.set(state)
 
@@ -62,7 +62,7 @@ def leave(token: contextvars.Token) -> None:
     with _install_lock:
         _users -= 1
         if _users == 0:
-            core._mode_forward = None
+            _function._mode_forward = None
             _backprop._mode_backward = None
 
 

@@ -11,7 +11,7 @@ import pytest
 import dezero
 import dezero.functions as F
 import dezero.layers as L
-from dezero import AnomalyError, Variable, _backprop, core, detect_anomaly
+from dezero import AnomalyError, Variable, _backprop, _function, detect_anomaly
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's own NaN warnings
 
@@ -177,7 +177,7 @@ def test_training_inside_the_mode_gives_the_same_parameters_as_outside():
 def test_outside_the_mode_nothing_is_checked_or_kept():
     with detect_anomaly():
         pass
-    assert core._mode_forward is None and _backprop._mode_backward is None
+    assert _function._mode_forward is None and _backprop._mode_backward is None
     y = F.log(Variable(np.array([-1.0])))  # NaN, no error
     assert np.isnan(y.data[0]) and "_anomaly" not in vars(y.creator)
 
@@ -191,7 +191,7 @@ def test_decorator_form_and_exit_on_error():
         bad()
     with pytest.raises(AnomalyError):
         bad()  # a decorated function can be called again
-    assert core._mode_forward is None  # the block was left on the error
+    assert _function._mode_forward is None  # the block was left on the error
 
 
 def test_mode_is_per_thread():
@@ -217,7 +217,7 @@ def test_mode_is_per_thread():
         done.set()
         thread.join(10)
     assert caught == [True]
-    assert core._mode_forward is None
+    assert _function._mode_forward is None
 
 
 def test_anomaly_error_is_a_runtime_error_not_wrapped_as_a_value_error():

@@ -9,7 +9,7 @@ import pytest
 
 import dezero
 import dezero.functions as F
-from dezero import Variable, core, profile
+from dezero import Variable, _function, profile
 
 
 def _work():
@@ -86,7 +86,7 @@ def test_only_this_thread_and_only_inside_the_block_is_timed():
         F.sin(x)
     F.cos(x)
     assert [(s.name, s.calls) for s in prof.stats()] == [("Sin", 1)]
-    assert core._mode_forward is None
+    assert _function._mode_forward is None
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's own warning about log(-1)
