@@ -226,6 +226,17 @@ def evaluate(model: Callable[[Any], Any], loader: Any) -> tuple[float, float]:
     return total_loss / count, total_correct / count
 
 
+def train_step(model: Callable[[Any], Any], optimizer: Any, x: Any, t: Any) -> tuple[float, float]:
+    """One step of softmax cross-entropy training on the batch ``(x, t)``; returns the batch's
+    summed loss and its number of correct predictions (before the update)."""
+    y = model(x)
+    loss = F.softmax_cross_entropy(y, t)
+    model.cleargrads()
+    loss.backward()
+    optimizer.update()
+    return float(loss.data) * len(t), float(F.accuracy(y, t).data) * len(t)
+
+
 def train_classifier(model: Any, optimizer: Any, train_loader: Any, test_loader: Any,
                      epochs: int, progress_mode: str = "auto",
                      before_epoch: Callable[[int], None] | None = None,
@@ -247,13 +258,9 @@ def train_classifier(model: Any, optimizer: Any, train_loader: Any, test_loader:
         bar = progress(train_loader, len(train_loader), f"epoch {epoch + 1}/{epochs}",
                        progress_mode)
         for x, t in bar:
-            y = model(x)
-            loss = F.softmax_cross_entropy(y, t)
-            model.cleargrads()
-            loss.backward()
-            optimizer.update()
-            total_loss += float(loss.data) * len(t)
-            total_correct += float(F.accuracy(y, t).data) * len(t)
+            batch_loss, batch_correct = train_step(model, optimizer, x, t)
+            total_loss += batch_loss
+            total_correct += batch_correct
             count += len(t)
             bar.set_postfix(loss=total_loss / count)
         seconds = time.perf_counter() - start

@@ -16,10 +16,12 @@ import time
 
 import numpy as np
 
+import _common
+
 import dezero.distributed as dist
 import dezero.functions as F
 import dezero.layers as L
-from dezero import DataLoader, no_grad, optimizers
+from dezero import DataLoader, optimizers
 from dezero.datasets import FashionMNIST
 from dezero.models import Sequential
 
@@ -72,13 +74,9 @@ def main(argv: list[str] | None = None) -> float:
     for epoch in range(args.epochs):
         total_loss = total_correct = count = 0.0
         for x, t in loader:
-            y = model(x)
-            loss = F.softmax_cross_entropy(y, t)
-            model.cleargrads()
-            loss.backward()
-            optimizer.update()
-            total_loss += float(loss.data) * len(t)
-            total_correct += float(F.accuracy(y, t).data) * len(t)
+            batch_loss, batch_correct = _common.train_step(model, optimizer, x, t)
+            total_loss += batch_loss
+            total_correct += batch_correct
             count += len(t)
         # Sums over all ranks: the figures of the whole epoch, not of rank 0's shard.
         total_loss, total_correct, count = (comm.allreduce(v, op="sum")
@@ -88,11 +86,8 @@ def main(argv: list[str] | None = None) -> float:
     seconds = time.perf_counter() - start
     samples = comm.allreduce(len(shard) * args.epochs, op="sum")
 
-    correct = 0.0
-    with no_grad():  # every rank evaluates the whole test set (the models are identical)
-        for x, t in DataLoader(test_set, 1000, shuffle=False):
-            correct += float(F.accuracy(model(x), t).data) * len(t)
-    accuracy = correct / len(test_set)
+    # every rank evaluates the whole test set (the models are identical)
+    _, accuracy = _common.evaluate(model, DataLoader(test_set, 1000, shuffle=False))
     comm.print(f"final test accuracy: {accuracy:.4f}")
     comm.print(f"{samples / seconds:.0f} samples/s on {processes}")
     if args.checkpoint:

@@ -44,13 +44,18 @@ def _grads(layers, x):
     return [x.grad.data] + [p.grad.data for layer in layers for p in layer.params()]
 
 
+def _fresh_input(layers, x0):
+    """A new input Variable for ``x0``, with the layers' gradients cleared."""
+    for layer in layers:
+        layer.cleargrads()
+    return Variable(x0)
+
+
 def test_mlp_gradients_are_bitwise_those_of_the_plain_run():
     layers, x0 = _layers()
     results = []
     for checkpoint in (False, True):
-        for layer in layers:
-            layer.cleargrads()
-        x = Variable(x0)
+        x = _fresh_input(layers, x0)
         loss = _loss(layers, x, checkpoint)
         loss.backward()
         results.append((loss.data, _grads(layers, x)))
@@ -65,9 +70,7 @@ def test_second_order_gradients_match_the_plain_run():
     layers, x0 = _layers()
     results = []
     for checkpoint in (False, True):
-        for layer in layers:
-            layer.cleargrads()
-        x = Variable(x0)
+        x = _fresh_input(layers, x0)
         _loss(layers, x, checkpoint).backward(create_graph=True)
         gx = x.grad
         assert gx.creator is not None  # the gradient has a graph

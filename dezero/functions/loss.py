@@ -102,11 +102,17 @@ class BinaryCrossEntropy(Function):
 
 def mean_squared_error(x0: Any, x1: Any) -> Variable:
     """y = Σ (x0 − x1)² / len(x0 − x1) (sum over all elements, divided by the batch length)."""
-    x0, x1 = _broadcast_pair("mean_squared_error", x0, x1, ("x0", "x1"))
+    return _difference_loss("mean_squared_error", MeanSquaredError, x0, x1)
+
+
+def _difference_loss(who: str, function: type, x0: Any, x1: Any) -> Variable:
+    """``function()(x0, x1)`` for a loss of x0 − x1, the pair checked to broadcast and a
+    NumPy error (such as subtracting booleans) renamed to ``who`` with the dtypes."""
+    x0, x1 = _broadcast_pair(who, x0, x1, ("x0", "x1"))
     try:
-        return MeanSquaredError()(x0, x1)
+        return function()(x0, x1)
     except (TypeError, ValueError) as e:  # e.g. NumPy has no boolean subtraction
-        raise renamed("mean_squared_error", e, f" (x0: {x0.dtype}, x1: {x1.dtype})") from None
+        raise renamed(who, e, f" (x0: {x0.dtype}, x1: {x1.dtype})") from None
 
 
 def _check_labels(who: str, x: Variable, t: Any) -> Any:
@@ -231,11 +237,7 @@ def _broadcast_pair(who: str, x0: Any, x1: Any,
 
 def mean_absolute_error(x0: Any, x1: Any) -> Variable:
     """y = mean over all elements of |x0 − x1| (x0, x1 broadcast); gradient 0 at ties."""
-    x0, x1 = _broadcast_pair("mean_absolute_error", x0, x1, ("x0", "x1"))
-    try:
-        return MeanAbsoluteError()(x0, x1)
-    except (TypeError, ValueError) as e:  # e.g. NumPy has no boolean subtraction
-        raise renamed("mean_absolute_error", e, f" (x0: {x0.dtype}, x1: {x1.dtype})") from None
+    return _difference_loss("mean_absolute_error", MeanAbsoluteError, x0, x1)
 
 
 def huber_loss(x: Any, t: Any, delta: float = 1.0) -> Variable:
