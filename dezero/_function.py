@@ -1,10 +1,10 @@
 """The :class:`Function` base class: forward on arrays, recorded as the creator of its outputs.
 
 Part of :mod:`dezero.core`, which imports it (``dezero.core.Function`` is this class), kept
-in a module of its own for size.  ``Function.__call__`` is the hot path of the whole library: it checks its inputs,
-runs ``forward`` on their arrays, wraps the results and, when recording, links them into the
-graph.  During an array-level backward (``dezero._backprop``) it returns the forward's arrays
-and records nothing.
+in a module of its own for size.  ``Function.__call__`` is the hot path of the whole
+library: it checks its inputs, runs ``forward`` on their arrays, wraps the results and,
+when recording, links them into the graph.  During an array-level backward
+(``dezero._backprop``) it returns the forward's arrays and records nothing.
 """
 from __future__ import annotations
 
@@ -121,7 +121,8 @@ class Function:
         except ValueError as e:
             _check_not_empty(self, inputs)
             shapes = ", ".join(str(tuple(x.shape)) for x in inputs)
-            raise ValueError(f"{type(self).__name__}: {str(e).rstrip()} (input shapes: {shapes})") from e
+            raise ValueError(f"{type(self).__name__}: {str(e).rstrip()} "
+                             f"(input shapes: {shapes})") from e
         except (TypeError, AttributeError):
             _check_not_empty(self, inputs)
             raise

@@ -2,13 +2,15 @@
 (``dezero.cuda.get_array_module``) rather than NumPy, so every result stays on the device.
 
 CI has no GPU, so tests/test_gpu.py is skipped there. This module runs the same checks
-(tests/device_checks.py) with a stand-in for CuPy, also defined there: ``DeviceArray``, an ndarray subclass that
-plays a GPU array (its operations return DeviceArrays, 0-d results included, as CuPy's do), and
-``device``, a module that plays ``cupy`` (its functions return DeviceArrays, ``asnumpy`` copies
-back). A function that builds an array with ``np`` where it should use ``xp`` (a gradient of
-zeros, a mask, a one-hot matrix) hands back a plain NumPy array, which the checks catch. What
-the stand-in cannot catch: CuPy's own missing functions and different semantics; that needs
-the GPU run.
+(tests/device_checks.py) with a stand-in for CuPy, also defined there: ``DeviceArray``, an
+ndarray subclass that plays a GPU array (its operations return DeviceArrays, 0-d results
+included, as CuPy's do; its ``data`` is a pointer, not an array), and ``StandInDevice``, a
+module that plays ``cupy`` (its functions return DeviceArrays, ``asnumpy`` copies back),
+installed by tests/conftest.py's ``device`` fixture. A function that builds an array with
+``np`` where it should use ``xp`` (a gradient of zeros, a mask, a one-hot matrix), or reads
+``.data`` off an array, hands back a plain NumPy array, which the checks catch. What the
+stand-in cannot catch: CuPy's own missing functions and different semantics; that needs the
+GPU run.
 """
 from __future__ import annotations
 

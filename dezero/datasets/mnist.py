@@ -32,6 +32,7 @@ from dezero.datasets.idx import IDXFormatError, read_idx
 from dezero.transforms import Compose, Flatten, Normalize, ToFloat
 from dezero.utils.download import get_cache_dir, get_file
 
+
 def _default_transform() -> Compose:
     """DeZero's MNIST transform: flatten to (784,), float32, divide by 255."""
     return Compose([Flatten(), ToFloat(), Normalize(0.0, 255.0)])

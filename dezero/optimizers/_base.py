@@ -26,11 +26,11 @@ def subtract_scaled(target: Any, scale: float, grad: Any) -> None:
     """``target -= scale * grad`` in place, rounded as that expression is.
 
     A NumPy parameter of four blocks or more is updated block by block through one
-    block-sized buffer (below that, the loop costs more than it saves): ``scale * grad`` written whole would allocate (and, for
-    multi-megabyte parameters, fault in) a temporary as large as the parameter on
-    every step; this way the update costs about 0.6 of the time (1000×1000 float32:
-    0.62 -> 0.36 ms) and no extra memory.  Other arrays (CuPy, non-contiguous
-    views) take the plain expression.
+    block-sized buffer (below that, the loop costs more than it saves): ``scale * grad``
+    written whole would allocate (and, for multi-megabyte parameters, fault in) a
+    temporary as large as the parameter on every step; this way the update costs about
+    0.6 of the time (1000×1000 float32: 0.62 -> 0.36 ms) and no extra memory.  Other
+    arrays (CuPy, non-contiguous views) take the plain expression.
     """
     size = target.size
     if (size < 4 * _BLOCK or type(target) is not np.ndarray or type(grad) is not np.ndarray
@@ -347,7 +347,7 @@ class Optimizer:
         grad = None if data is None else getattr(param.grad, "_data", None)
         if grad is None or data is None or grad.shape != data.shape:
             self._bad_gradient(param)
-        if type(grad) is not type(data) and isinstance(grad, np.generic):
+        if isinstance(grad, np.generic):
             grad = np.asarray(grad)  # a 0-d gradient kept as a NumPy scalar
         return grad.astype(data.dtype, copy=False) if cast else grad
 
